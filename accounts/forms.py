@@ -1,0 +1,62 @@
+from django import forms
+from django.contrib.auth.forms import AuthenticationForm, UserCreationForm
+
+from telite.phone import normalize_phone
+
+from .models import Role, User
+
+
+class LoginForm(AuthenticationForm):
+    # One message whether the username exists or not, so a failed login reveals nothing.
+    error_messages = {
+        **AuthenticationForm.error_messages,
+        "invalid_login": "The username or password is not correct. Check both and try again.",
+    }
+
+
+class RegisterForm(UserCreationForm):
+    """An admin registers a colleague: username, phone, role and a first password."""
+
+    class Meta:
+        model = User
+        fields = ("username", "first_name", "last_name", "phone_number", "role", "is_technician")
+        labels = {"first_name": "First name", "last_name": "Last name"}
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["phone_number"].required = True
+        self.fields["phone_number"].widget.attrs.update(
+            {"inputmode": "tel", "placeholder": "98450 12345"}
+        )
+        self.fields["role"].initial = Role.STAFF
+        # "usable_password" would let an admin create a user with no password: not wanted here.
+        self.fields.pop("usable_password", None)
+
+    def clean_phone_number(self):
+        phone = normalize_phone(self.cleaned_data["phone_number"])
+        if User.objects.filter(phone_number=phone).exists():
+            raise forms.ValidationError("A user with this phone number already exists.")
+        return phone
+
+
+class UserRoleForm(forms.ModelForm):
+    """Change a colleague's role or switch their account off."""
+
+    class Meta:
+        model = User
+        fields = ("role", "is_technician", "is_active")
+        labels = {"is_active": "Active (may log in)"}
+
+    def __init__(self, *args, acting_user=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.acting_user = acting_user
+
+    def clean(self):
+        cleaned = super().clean()
+        if self.acting_user and self.instance.pk == self.acting_user.pk:
+            if cleaned.get("role") != Role.ADMIN or not cleaned.get("is_active"):
+                raise forms.ValidationError(
+                    "You cannot remove your own admin role or deactivate yourself; "
+                    "ask another admin."
+                )
+        return cleaned

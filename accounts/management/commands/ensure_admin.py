@@ -1,0 +1,31 @@
+import secrets
+
+from django.core.management.base import BaseCommand
+
+from accounts.models import Role, User
+
+
+class Command(BaseCommand):
+    help = (
+        "Create a first admin when the shop has no active admin, and print its login. "
+        "Does nothing when an admin exists."
+    )
+
+    def add_arguments(self, parser):
+        parser.add_argument("--username", default="admin")
+        parser.add_argument("--password", help="Default: a random one, printed once.")
+
+    def handle(self, *args, username, password, **options):
+        if User.objects.filter(role=Role.ADMIN, is_active=True).exists():
+            self.stdout.write("An admin already exists; log in with that account.")
+            return
+        password = password or secrets.token_urlsafe(9)
+        User.objects.create_superuser(username=username, password=password, is_technician=True)
+        line = "=" * 60
+        self.stdout.write(
+            self.style.SUCCESS(
+                f"\n{line}\n  First admin created. Log in at http://127.0.0.1:8000/login\n"
+                f"    username: {username}\n    password: {password}\n"
+                f"  Change the password after logging in (Back office → Users).\n{line}\n"
+            )
+        )

@@ -1,0 +1,59 @@
+import pytest
+from django.urls import reverse
+
+pytestmark = pytest.mark.django_db
+
+LOGIN = "/login"
+
+
+def test_login_with_right_password_lands_on_dashboard(anonymous, front_desk, password):
+    response = anonymous.post(LOGIN, {"username": "desk", "password": password})
+    assert response.status_code == 302
+    assert response["Location"] == reverse("dashboard")
+    assert anonymous.get(reverse("dashboard")).status_code == 200
+
+
+def test_original_routes_answer_with_and_without_trailing_slash(anonymous):
+    assert anonymous.get("/login").status_code == 200
+    assert anonymous.get("/login/").status_code == 200
+
+
+def test_wrong_login_does_not_reveal_whether_username_exists(anonymous, front_desk):
+    wrong_password = anonymous.post(LOGIN, {"username": "desk", "password": "nope-nope-1"})
+    unknown_user = anonymous.post(LOGIN, {"username": "ghost", "password": "nope-nope-1"})
+    assert wrong_password.status_code == unknown_user.status_code == 200
+    first = wrong_password.context["form"].non_field_errors()
+    second = unknown_user.context["form"].non_field_errors()
+    assert first == second
+    assert "not correct" in first[0]
+    # What was typed stays in the form.
+    assert b'value="ghost"' in unknown_user.content
+
+
+def test_logout_get_asks_for_confirmation_and_keeps_session(client_for, front_desk):
+    client = client_for(front_desk)
+    response = client.get("/logout")
+    assert response.status_code == 200
+    assert b"Log out of TELITE?" in response.content
+    assert client.get(reverse("dashboard")).status_code == 200
+
+
+def test_logout_post_ends_the_session(client_for, front_desk):
+    client = client_for(front_desk)
+    response = client.post("/logout")
+    assert response.status_code == 302
+    after = client.get(reverse("dashboard"))
+    assert after.status_code == 302
+    assert after["Location"].startswith("/login")
+
+
+def test_anonymous_pages_redirect_to_login(anonymous):
+    response = anonymous.get("/dashboard")
+    assert response.status_code == 302
+    assert response["Location"].startswith("/login?next=")
+
+
+def test_root_leads_to_dashboard(client_for, front_desk):
+    response = client_for(front_desk).get("/")
+    assert response.status_code == 302
+    assert response["Location"] == reverse("dashboard")

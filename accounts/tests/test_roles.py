@@ -1,0 +1,85 @@
+import pytest
+from django.contrib.auth.models import Group
+
+from accounts.models import Role, User
+from accounts.roles import ROLE_PERMISSIONS
+
+pytestmark = pytest.mark.django_db
+
+
+def test_each_role_has_its_group_with_permissions():
+    for role in Role.values:
+        group = Group.objects.get(name=role)
+        assert group.permissions.exists(), role
+
+
+def test_staff_group_cannot_change_shop_settings_but_admin_can():
+    staff = Group.objects.get(name="staff")
+    codenames = set(staff.permissions.values_list("codename", flat=True))
+    assert "view_shopsettings" in codenames
+    assert "change_shopsettings" not in codenames
+    assert "change_device" in codenames
+    assert ROLE_PERMISSIONS[Role.ADMIN]["billing"]  # admin group covers billing
+
+
+def test_role_decides_group_and_back_office_access(client_for, manager, front_desk, owner):
+    assert manager.is_staff and not manager.is_superuser
+    assert owner.is_superuser
+    assert not front_desk.is_staff
+    assert client_for(manager).get("/admin/").status_code == 200
+    assert client_for(owner).get("/admin/").status_code == 200
+    staff_response = client_for(front_desk).get("/admin/")
+    assert staff_response.status_code == 302  # the admin's own login page
+    assert "/admin/login/" in staff_response["Location"]
+
+
+def test_changing_role_moves_the_user_between_groups(front_desk):
+    front_desk.role = Role.MANAGER
+    front_desk.save()
+    front_desk.refresh_from_db()
+    assert list(front_desk.groups.values_list("name", flat=True)) == ["manager"]
+    assert front_desk.is_staff
+
+
+def test_manager_does_not_see_users_in_back_office(client_for, manager):
+    assert client_for(manager).get("/admin/accounts/user/").status_code == 403
+
+
+def test_admin_changes_a_role_on_the_user_list(client_for, owner, front_desk):
+    client = client_for(owner)
+    assert b"desk" in client.get("/users/").content
+    pk = front_desk.pk
+    response = client.post(f"/users/{pk}/", {f"u{pk}-role": Role.MANAGER, f"u{pk}-is_active": "on"})
+    assert response.status_code == 302
+    front_desk.refresh_from_db()
+    assert front_desk.role == Role.MANAGER
+
+
+def test_deactivated_user_cannot_log_in(client_for, owner, front_desk, anonymous, password):
+    pk = front_desk.pk
+    client_for(owner).post(f"/users/{pk}/", {f"u{pk}-role": Role.STAFF})
+    front_desk.refresh_from_db()
+    assert not front_desk.is_active
+    response = anonymous.post("/login", {"username": "desk", "password": password})
+    assert response.status_code == 200
+
+
+def test_admin_cannot_demote_themselves(client_for, owner):
+    pk = owner.pk
+    client_for(owner).post(f"/users/{pk}/", {f"u{pk}-role": Role.STAFF, f"u{pk}-is_active": "on"})
+    owner.refresh_from_db()
+    assert owner.role == Role.ADMIN
+
+
+def test_user_list_is_for_admins_only(client_for, manager):
+    assert client_for(manager).get("/users/").status_code == 403
+
+
+def test_ensure_admin_creates_one_admin_only_once(db, capsys):
+    from django.core.management import call_command
+
+    call_command("ensure_admin", password="First-login-2026")
+    assert "password: First-login-2026" in capsys.readouterr().out
+    call_command("ensure_admin")
+    assert User.objects.filter(role=Role.ADMIN).count() == 1
+    assert "already exists" in capsys.readouterr().out

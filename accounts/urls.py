@@ -1,0 +1,15 @@
+from django.urls import path
+
+from telite.urls_util import route
+
+from . import views
+
+app_name = "accounts"
+
+urlpatterns = [
+    route("login", views.TeliteLoginView.as_view(), name="login"),
+    route("logout", views.logout_view, name="logout"),
+    route("register", views.register, name="register"),
+    path("users/", views.user_list, name="user_list"),
+    path("users/<int:pk>/", views.user_update, name="user_update"),
+]

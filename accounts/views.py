@@ -1,0 +1,76 @@
+from django.contrib import messages
+from django.contrib.auth import logout
+from django.contrib.auth.views import LoginView
+from django.core.exceptions import ValidationError
+from django.shortcuts import get_object_or_404, redirect, render
+from django.views.decorators.http import require_http_methods
+
+from telite.permissions import ADMINS, role_required
+
+from .forms import LoginForm, RegisterForm, UserRoleForm
+from .models import User
+from .services import user_change_role
+
+
+class TeliteLoginView(LoginView):
+    """Anyone. Failures are counted and locked out by django-axes."""
+
+    template_name = "accounts/login.html"
+    authentication_form = LoginForm
+    redirect_authenticated_user = True
+
+
+@require_http_methods(["GET", "POST"])
+def logout_view(request):
+    """Anyone. GET asks for confirmation; only POST (with CSRF) logs out."""
+    if request.method == "POST":
+        logout(request)
+        messages.success(request, "You have been logged out.")
+        return redirect("accounts:login")
+    if not request.user.is_authenticated:
+        return redirect("accounts:login")
+    return render(request, "accounts/logout_confirm.html")
+
+
+@role_required(ADMINS)
+@require_http_methods(["GET", "POST"])
+def register(request):
+    """Admins only: register a colleague with a role."""
+    form = RegisterForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        user = form.save()
+        messages.success(request, f"User {user.username} registered as {user.get_role_display()}.")
+        return redirect("accounts:user_list")
+    return render(request, "accounts/register.html", {"form": form})
+
+
+@role_required(ADMINS)
+def user_list(request):
+    """Admins only: every user with their role and status."""
+    users = User.objects.order_by("-is_active", "role", "username")
+    rows = [(u, UserRoleForm(instance=u, prefix=f"u{u.pk}")) for u in users]
+    return render(request, "accounts/user_list.html", {"rows": rows})
+
+
+@role_required(ADMINS)
+@require_http_methods(["POST"])
+def user_update(request, pk):
+    """Admins only: change a user's role or deactivate them."""
+    target = get_object_or_404(User, pk=pk)
+    form = UserRoleForm(request.POST, instance=target, prefix=f"u{pk}", acting_user=request.user)
+    if form.is_valid():
+        try:
+            user_change_role(
+                user=target,
+                role=form.cleaned_data["role"],
+                is_active=form.cleaned_data["is_active"],
+                is_technician=form.cleaned_data["is_technician"],
+                by=request.user,
+            )
+        except ValidationError as exc:
+            messages.error(request, " ".join(exc.messages))
+        else:
+            messages.success(request, f"{target.username} updated.")
+    else:
+        messages.error(request, " ".join(e for errs in form.errors.values() for e in errs))
+    return redirect("accounts:user_list")

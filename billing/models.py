@@ -1,0 +1,243 @@
+from decimal import Decimal
+
+from django.conf import settings
+from django.core.validators import MinValueValidator
+from django.db import models
+from django.db.models import F, Q
+from django.utils import timezone
+from simple_history.models import HistoricalRecords
+
+from telite.models import TimeStampedModel
+
+ZERO = Decimal("0.00")
+
+
+def money_field(verbose_name, **kwargs):
+    kwargs.setdefault("default", ZERO)
+    return models.DecimalField(verbose_name, max_digits=12, decimal_places=2, **kwargs)
+
+
+class ShopSettings(models.Model):
+    """The shop's own details, printed on slips and bills. One row (pk=1)."""
+
+    shop_name = models.CharField("shop name", max_length=120, default="TELITE Service Centre")
+    address = models.TextField("address", blank=True)
+    phone = models.CharField("phone", max_length=40, blank=True)
+    email = models.EmailField("email", blank=True)
+    tax_id = models.CharField(
+        "tax id (GSTIN)", max_length=30, blank=True, help_text="Printed on every bill."
+    )
+    logo = models.ImageField("logo", upload_to="shop/", blank=True)
+    bill_footer = models.TextField(
+        "bill footer / terms",
+        blank=True,
+        default="Goods once delivered will not be taken back. Warranty on replaced parts "
+        "as per manufacturer. Devices not collected within 60 days of intimation may be "
+        "disposed of.",
+    )
+    intake_terms = models.TextField(
+        "intake slip terms",
+        blank=True,
+        default="Please bring this slip when collecting the device. Estimates may change "
+        "after diagnosis; we will call you before any extra work. We are not responsible "
+        "for data loss: keep a backup.",
+    )
+    currency_symbol = models.CharField("currency symbol", max_length=5, default="₹")
+
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name = "shop settings"
+        verbose_name_plural = "shop settings"
+        constraints = [models.CheckConstraint(condition=Q(pk=1), name="shop_settings_singleton")]
+
+    def __str__(self):
+        return self.shop_name
+
+    def save(self, *args, **kwargs):
+        self.pk = 1
+        super().save(*args, **kwargs)
+
+    @classmethod
+    def load(cls) -> "ShopSettings":
+        obj, _ = cls.objects.get_or_create(pk=1)
+        return obj
+
+
+class BillCounter(models.Model):
+    """Last bill sequence of an Indian financial year ("2026-27"); locked while allocating."""
+
+    financial_year = models.CharField(max_length=7, primary_key=True)
+    last_number = models.PositiveIntegerField(default=0)
+
+    def __str__(self):
+        return f"{self.financial_year}: {self.last_number}"
+
+
+class BillStatus(models.TextChoices):
+    OPEN = "open", "Unpaid"
+    PARTLY_PAID = "partly_paid", "Partly paid"
+    PAID = "paid", "Paid"
+    VOID = "void", "Void"
+
+
+class Bill(TimeStampedModel):
+    """The bill of a device, issued when the repair is closed (SPEC §3, §6).
+
+    Lines are copied from the service at closing, so later edits to the service do not
+    change an issued bill. A bill is never deleted: a reopened device's bill is voided with
+    a reason and a new one is issued when it closes again.
+    """
+
+    Status = BillStatus
+    ACTIVE = (BillStatus.OPEN, BillStatus.PARTLY_PAID, BillStatus.PAID)
+
+    device = models.ForeignKey(
+        "devices.Device", on_delete=models.PROTECT, related_name="bills", verbose_name="device"
+    )
+    number = models.CharField("bill number", max_length=30, unique=True, editable=False)
+    financial_year = models.CharField("financial year", max_length=7, editable=False)
+    sequence = models.PositiveIntegerField("sequence", editable=False)
+    issued_at = models.DateTimeField("bill date", default=timezone.now, editable=False)
+    issued_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", editable=False
+    )
+    subtotal = money_field("subtotal", editable=False)
+    discount = money_field("discount", validators=[MinValueValidator(ZERO)])
+    bill_value = money_field("total", editable=False)
+    amount_received = money_field("amount received", editable=False)
+    status = models.CharField(
+        "status",
+        max_length=12,
+        choices=BillStatus.choices,
+        default=BillStatus.OPEN,
+        editable=False,
+    )
+    void_reason = models.CharField("reason voided", max_length=300, blank=True, editable=False)
+    voided_at = models.DateTimeField("voided at", null=True, blank=True, editable=False)
+    voided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        editable=False,
+    )
+    # Cached PDF, valid while pdf_version == version (bumped on every change).
+    version = models.PositiveIntegerField(default=1, editable=False)
+    pdf_file = models.FileField(upload_to="bills/", blank=True, editable=False)
+    pdf_version = models.PositiveIntegerField(default=0, editable=False)
+
+    history = HistoricalRecords(excluded_fields=["updated_at", "pdf_file", "pdf_version"])
+
+    class Meta:
+        ordering = ["-issued_at"]
+        constraints = [
+            # One live bill per device; voided ones stay for the books.
+            models.UniqueConstraint(
+                fields=["device"], condition=~Q(status="void"), name="bill_one_active_per_device"
+            ),
+            models.UniqueConstraint(
+                fields=["financial_year", "sequence"], name="bill_unique_sequence_per_year"
+            ),
+            models.CheckConstraint(condition=Q(discount__gte=0), name="bill_discount_not_negative"),
+            models.CheckConstraint(condition=Q(bill_value__gte=0), name="bill_value_not_negative"),
+            models.CheckConstraint(
+                condition=Q(amount_received__gte=0), name="bill_received_not_negative"
+            ),
+            # Balance never below zero (voided bills keep their history as it was).
+            models.CheckConstraint(
+                condition=Q(status="void") | Q(amount_received__lte=F("bill_value")),
+                name="bill_balance_not_negative",
+            ),
+        ]
+        indexes = [
+            models.Index(fields=["issued_at"], name="bill_issued_at_idx"),
+            models.Index(fields=["status"], name="bill_status_idx"),
+        ]
+
+    def __str__(self):
+        return self.number
+
+    @property
+    def balance(self) -> Decimal:
+        return self.bill_value - self.amount_received
+
+    @property
+    def is_void(self) -> bool:
+        return self.status == BillStatus.VOID
+
+
+class BillLine(models.Model):
+    class Kind(models.TextChoices):
+        LABOUR = "labour", "Labour"
+        PART = "part", "Spare part"
+        CHARGE = "charge", "Charge"
+
+    bill = models.ForeignKey(Bill, on_delete=models.CASCADE, related_name="lines")
+    position = models.PositiveIntegerField(default=0)
+    kind = models.CharField(max_length=10, choices=Kind.choices)
+    description = models.CharField("description", max_length=200)
+    quantity = models.PositiveIntegerField("quantity", default=1)
+    unit_price = money_field("unit price")
+    amount = money_field("amount")
+
+    class Meta:
+        ordering = ["position", "pk"]
+        constraints = [
+            models.CheckConstraint(condition=Q(quantity__gte=1), name="billline_quantity_positive"),
+            models.CheckConstraint(
+                condition=Q(unit_price__gte=0), name="billline_price_not_negative"
+            ),
+        ]
+
+    def __str__(self):
+        return self.description
+
+
+class PaymentMode(models.TextChoices):
+    CASH = "cash", "Cash"
+    UPI = "upi", "UPI"
+    CARD = "card", "Card"
+    BANK = "bank", "Bank transfer"
+
+
+class Payment(TimeStampedModel):
+    """Money received for a device. Before the bill exists (an advance) ``bill`` is empty;
+    closing the bill attaches the device's payments to it."""
+
+    Mode = PaymentMode
+
+    device = models.ForeignKey("devices.Device", on_delete=models.PROTECT, related_name="payments")
+    bill = models.ForeignKey(
+        Bill, on_delete=models.PROTECT, null=True, blank=True, related_name="payments"
+    )
+    amount = money_field("amount", default=None)
+    mode = models.CharField(
+        "mode", max_length=10, choices=PaymentMode.choices, default=PaymentMode.CASH
+    )
+    reference = models.CharField(
+        "reference", max_length=100, blank=True, help_text="UPI / card / bank reference, if any."
+    )
+    is_advance = models.BooleanField("advance", default=False)
+    received_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name="received by",
+    )
+    received_at = models.DateTimeField("received at", default=timezone.now)
+    # The same form posted twice carries the same key and records one payment.
+    idempotency_key = models.UUIDField(null=True, blank=True, unique=True, editable=False)
+
+    history = HistoricalRecords(excluded_fields=["updated_at"])
+
+    class Meta:
+        ordering = ["received_at", "pk"]
+        constraints = [
+            models.CheckConstraint(condition=Q(amount__gt=0), name="payment_amount_positive"),
+        ]
+        indexes = [models.Index(fields=["received_at"], name="payment_received_at_idx")]
+
+    def __str__(self):
+        return f"{self.amount} {self.get_mode_display()}"

@@ -1,0 +1,304 @@
+import uuid
+from decimal import Decimal
+from pathlib import PurePath
+
+from django.conf import settings
+from django.core.validators import MinValueValidator
+from django.db import models
+from django.db.models import Q
+from django.utils import timezone
+from simple_history.models import HistoricalRecords
+
+from telite.models import TimeStampedModel
+
+ZERO = Decimal("0.00")
+
+
+class DeviceStatus(models.TextChoices):
+    RECEIVED = "received", "Received (unassigned)"
+    ASSIGNED = "assigned", "In repair (assigned)"
+    READY = "ready", "Ready (delivery pending)"
+    DELIVERED = "delivered", "Delivered"
+    RETURNED = "returned", "Returned unrepaired"
+
+
+class Device(TimeStampedModel):
+    """A device taken in for repair: the job ticket (SPEC §2, §3).
+
+    The status only changes through ``devices.workflow``; never assign it directly.
+    """
+
+    Status = DeviceStatus
+    # Named groups so code asks "is it open?" instead of repeating lists.
+    OPEN = (DeviceStatus.RECEIVED, DeviceStatus.ASSIGNED)  # still in the workshop
+    CLOSED = (DeviceStatus.READY, DeviceStatus.DELIVERED)  # repair done, bill issued
+    TERMINAL = (DeviceStatus.DELIVERED, DeviceStatus.RETURNED)  # handed back
+    NOT_OVERDUE = (DeviceStatus.READY, DeviceStatus.DELIVERED, DeviceStatus.RETURNED)
+
+    job_number = models.CharField(
+        "job number",
+        max_length=20,
+        unique=True,
+        editable=False,
+        help_text="Given at intake, e.g. J-2026-00042.",
+    )
+    customer = models.ForeignKey(
+        "customers.Customer",
+        on_delete=models.PROTECT,
+        related_name="devices",
+        verbose_name="customer",
+    )
+    device_name = models.CharField(
+        "device type", max_length=60, help_text="Laptop, desktop, printer, monitor…"
+    )
+    brand = models.CharField("brand", max_length=60, blank=True)
+    model = models.CharField("model", max_length=120, blank=True)
+    serial_number = models.CharField("serial number", max_length=120, blank=True)
+    issue_description = models.TextField(
+        "issue", help_text="The problem in the customer's words, e.g. “No power on”."
+    )
+    accessories = models.CharField(
+        "accessories received",
+        max_length=300,
+        blank=True,
+        help_text="Charger, bag, cables… everything taken in with the device.",
+    )
+    condition = models.CharField(
+        "condition at intake",
+        max_length=300,
+        blank=True,
+        help_text="Scratches, cracks, missing screws: what was already there.",
+    )
+    password_note = models.CharField(
+        "login / password note",
+        max_length=120,
+        blank=True,
+        help_text="Only if the customer gives one for testing.",
+    )
+    expected_delivery_date = models.DateField("expected delivery date")
+    expected_budget = models.DecimalField(
+        "expected budget",
+        max_digits=12,
+        decimal_places=2,
+        null=True,
+        blank=True,
+        validators=[MinValueValidator(ZERO)],
+        help_text="What the customer expects to spend, if they said.",
+    )
+    status = models.CharField(
+        "status",
+        max_length=10,
+        choices=DeviceStatus.choices,
+        default=DeviceStatus.RECEIVED,
+        editable=False,
+    )
+    assigned_to = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="assigned_devices",
+        verbose_name="technician",
+        editable=False,
+    )
+    added_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        related_name="devices_added",
+        verbose_name="taken in by",
+        editable=False,
+    )
+    received_at = models.DateTimeField("received at", default=timezone.now, editable=False)
+    assigned_at = models.DateTimeField("assigned at", null=True, blank=True, editable=False)
+    ready_at = models.DateTimeField("ready at", null=True, blank=True, editable=False)
+    delivered_at = models.DateTimeField("delivered at", null=True, blank=True, editable=False)
+    returned_at = models.DateTimeField("returned at", null=True, blank=True, editable=False)
+    return_reason = models.CharField("reason returned", max_length=300, blank=True, editable=False)
+
+    history = HistoricalRecords(excluded_fields=["updated_at"])
+
+    class Meta:
+        ordering = ["-received_at"]
+        constraints = [
+            # An assigned device has a technician; an unassigned one has none.
+            models.CheckConstraint(
+                condition=~Q(status=DeviceStatus.ASSIGNED) | Q(assigned_to__isnull=False),
+                name="device_assigned_has_technician",
+            ),
+            models.CheckConstraint(
+                condition=~Q(status=DeviceStatus.RECEIVED) | Q(assigned_to__isnull=True),
+                name="device_received_has_no_technician",
+            ),
+            models.CheckConstraint(
+                condition=Q(expected_budget__isnull=True) | Q(expected_budget__gte=0),
+                name="device_budget_not_negative",
+            ),
+        ]
+        indexes = [
+            # Lists filtered by status, newest first (assignment, delivery, history).
+            models.Index(fields=["status", "-received_at"], name="device_status_recv_idx"),
+            # A technician's own jobs.
+            models.Index(fields=["assigned_to", "status"], name="device_tech_status_idx"),
+            # Overdue: open devices by due date.
+            models.Index(
+                fields=["expected_delivery_date"],
+                name="device_open_due_idx",
+                condition=Q(status__in=["received", "assigned"]),
+            ),
+            models.Index(fields=["serial_number"], name="device_serial_idx"),
+        ]
+
+    def __str__(self):
+        return f"{self.job_number} · {self.device_name} {self.model}".strip()
+
+    @property
+    def is_open(self) -> bool:
+        return self.status in self.OPEN
+
+    @property
+    def is_overdue(self) -> bool:
+        return self.status in self.OPEN and self.expected_delivery_date < timezone.localdate()
+
+    @property
+    def days_late(self) -> int:
+        return max(0, (timezone.localdate() - self.expected_delivery_date).days)
+
+    @property
+    def title(self) -> str:
+        return " ".join(p for p in (self.brand, self.device_name, self.model) if p)
+
+
+class JobCounter(models.Model):
+    """The last job number handed out in a year; locked while the next is taken."""
+
+    year = models.PositiveIntegerField(primary_key=True)
+    last_number = models.PositiveIntegerField(default=0)
+
+    def __str__(self):
+        return f"{self.year}: {self.last_number}"
+
+
+class DeviceEvent(models.Model):
+    """One entry on a device's timeline: who did what, when, from what to what."""
+
+    class Kind(models.TextChoices):
+        RECEIVED = "received", "Taken in"
+        ASSIGNED = "assigned", "Assigned"
+        REASSIGNED = "reassigned", "Reassigned"
+        DEADLINE = "deadline", "Deadline changed"
+        SERVICE = "service", "Service updated"
+        PART_ADDED = "part_added", "Spare part added"
+        PART_REMOVED = "part_removed", "Spare part removed"
+        READY = "ready", "Repair done, bill closed"
+        DELIVERED = "delivered", "Delivered"
+        RETURNED = "returned", "Returned unrepaired"
+        REOPENED = "reopened", "Reopened"
+        PAYMENT = "payment", "Payment received"
+        BILL_CHANGED = "bill_changed", "Bill changed"
+        NOTE = "note", "Note"
+
+    device = models.ForeignKey(Device, on_delete=models.CASCADE, related_name="events")
+    kind = models.CharField("what", max_length=20, choices=Kind.choices)
+    from_value = models.CharField("from", max_length=200, blank=True)
+    to_value = models.CharField("to", max_length=200, blank=True)
+    note = models.TextField("note", blank=True)
+    by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", verbose_name="by"
+    )
+    at = models.DateTimeField("when", default=timezone.now)
+
+    class Meta:
+        ordering = ["at", "pk"]
+        indexes = [models.Index(fields=["device", "at"], name="event_device_at_idx")]
+
+    def __str__(self):
+        return f"{self.device_id} {self.kind} {self.at:%Y-%m-%d %H:%M}"
+
+
+def photo_upload_to(instance, filename):
+    # Server-made names: the customer's file name never reaches the disk.
+    suffix = PurePath(filename).suffix.lower()[:5] or ".jpg"
+    return f"device-photos/{timezone.now():%Y/%m}/{uuid.uuid4().hex}{suffix}"
+
+
+class DevicePhoto(models.Model):
+    device = models.ForeignKey(Device, on_delete=models.CASCADE, related_name="photos")
+    image = models.ImageField("photo", upload_to=photo_upload_to)
+    caption = models.CharField("caption", max_length=120, blank=True)
+    uploaded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    uploaded_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["uploaded_at", "pk"]
+
+    def __str__(self):
+        return f"Photo of {self.device_id}"
+
+
+class Service(TimeStampedModel):
+    """The work record of a device: diagnosis, work done, labour charge, spare parts."""
+
+    device = models.OneToOneField(Device, on_delete=models.CASCADE, related_name="service")
+    diagnosis = models.TextField("diagnosis", blank=True)
+    work_done = models.TextField("work done", blank=True)
+    labour_charge = models.DecimalField(
+        "labour charge",
+        max_digits=12,
+        decimal_places=2,
+        default=ZERO,
+        validators=[MinValueValidator(ZERO)],
+    )
+    updated_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+
+    history = HistoricalRecords(excluded_fields=["updated_at"])
+
+    class Meta:
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(labour_charge__gte=0), name="service_labour_not_negative"
+            ),
+        ]
+
+    def __str__(self):
+        return f"Service of {self.device}"
+
+
+class SparePart(models.Model):
+    service = models.ForeignKey(Service, on_delete=models.CASCADE, related_name="parts")
+    name = models.CharField("part", max_length=120)
+    quantity = models.PositiveIntegerField("quantity", default=1)
+    unit_cost = models.DecimalField(
+        "unit price", max_digits=12, decimal_places=2, validators=[MinValueValidator(ZERO)]
+    )
+    added_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    added_at = models.DateTimeField(default=timezone.now)
+
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ["added_at", "pk"]
+        constraints = [
+            models.CheckConstraint(condition=Q(quantity__gte=1), name="part_quantity_positive"),
+            models.CheckConstraint(condition=Q(unit_cost__gte=0), name="part_cost_not_negative"),
+        ]
+
+    def __str__(self):
+        return f"{self.name} × {self.quantity}"
+
+    @property
+    def line_total(self) -> Decimal:
+        return (self.unit_cost * self.quantity).quantize(Decimal("0.01"))

@@ -1,0 +1,30 @@
+import time
+
+from django.conf import settings
+from django.contrib import messages
+from django.contrib.auth import logout
+
+_KEY = "last_activity"
+
+
+class IdleSessionTimeoutMiddleware:
+    """Log a user out after SESSION_IDLE_TIMEOUT_MINUTES without a request.
+
+    A shop counter PC is shared: a session left open must not stay usable all day.
+    """
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        if request.user.is_authenticated:
+            now = int(time.time())
+            last = request.session.get(_KEY)
+            limit = settings.SESSION_IDLE_TIMEOUT_MINUTES * 60
+            if last is not None and now - last > limit:
+                logout(request)
+                messages.info(request, "You were logged out after a period of inactivity.")
+            elif last is None or now - last > 60:
+                # Write at most once a minute so every request does not save the session.
+                request.session[_KEY] = now
+        return self.get_response(request)

@@ -1,0 +1,56 @@
+"""Who may call a view, stated in one visible place.
+
+Roles (SPEC §5): ``staff`` (front desk and technicians), ``manager``, ``admin``.
+Not logged in -> the login page; logged in without the role -> 403.
+"""
+
+from functools import wraps
+
+from django.contrib.auth.decorators import login_required
+from django.contrib.auth.mixins import LoginRequiredMixin
+from django.core.exceptions import PermissionDenied
+
+from accounts.models import Role
+
+STAFF = (Role.STAFF, Role.MANAGER, Role.ADMIN)
+MANAGERS = (Role.MANAGER, Role.ADMIN)
+ADMINS = (Role.ADMIN,)
+
+
+def has_role(user, roles) -> bool:
+    return bool(user.is_authenticated and user.is_active and user.role in roles)
+
+
+def role_required(*roles):
+    """Decorator: the user must be logged in and hold one of ``roles``."""
+    allowed = tuple(r for group in roles for r in (group if isinstance(group, tuple) else (group,)))
+
+    def decorator(view):
+        @login_required
+        @wraps(view)
+        def wrapper(request, *args, **kwargs):
+            if not has_role(request.user, allowed):
+                raise PermissionDenied("Your role does not allow this page.")
+            return view(request, *args, **kwargs)
+
+        wrapper.allowed_roles = allowed
+        return wrapper
+
+    return decorator
+
+
+class RoleRequiredMixin(LoginRequiredMixin):
+    """Class-based views: set ``allowed_roles`` (defaults to every role)."""
+
+    allowed_roles = STAFF
+
+    def dispatch(self, request, *args, **kwargs):
+        if not request.user.is_authenticated:
+            return self.handle_no_permission()
+        if not has_role(request.user, self.allowed_roles):
+            raise PermissionDenied("Your role does not allow this page.")
+        return super().dispatch(request, *args, **kwargs)
+
+
+def is_manager(user) -> bool:
+    return has_role(user, MANAGERS)

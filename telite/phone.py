@@ -1,0 +1,55 @@
+"""Phone numbers in one canonical form (E.164), India by default.
+
+``98450 12345``, ``+91 98450 12345`` and ``919845012345`` all become ``+919845012345``, so a
+customer typed three ways is one customer.
+"""
+
+import phonenumbers
+from django.conf import settings
+from django.core.exceptions import ValidationError
+
+INVALID_MESSAGE = "Enter a valid mobile number, for example 98450 12345 or +91 98450 12345."
+
+
+def normalize_phone(value: str, *, region: str | None = None) -> str:
+    """Return ``value`` in E.164 form, or raise ValidationError with a message a clerk can act on."""
+    raw = (value or "").strip()
+    if not raw:
+        raise ValidationError("Enter a phone number.", code="required")
+    region = region or settings.PHONE_DEFAULT_REGION
+    candidates = [raw]
+    digits = "".join(ch for ch in raw if ch.isdigit())
+    # "919845012345" is an Indian number written with its country code but no "+".
+    if not raw.startswith("+") and len(digits) > 10:
+        candidates.append("+" + digits)
+    for candidate in candidates:
+        try:
+            parsed = phonenumbers.parse(candidate, region)
+        except phonenumbers.NumberParseException:
+            continue
+        if phonenumbers.is_valid_number(parsed):
+            return phonenumbers.format_number(parsed, phonenumbers.PhoneNumberFormat.E164)
+    raise ValidationError(INVALID_MESSAGE, code="invalid_phone")
+
+
+def try_normalize_phone(value: str) -> str | None:
+    """The canonical form when ``value`` is a valid number, else None (for searches)."""
+    try:
+        return normalize_phone(value)
+    except ValidationError:
+        return None
+
+
+def format_phone(e164: str) -> str:
+    """Human form for pages: +91 98450 12345."""
+    if not e164:
+        return ""
+    try:
+        parsed = phonenumbers.parse(e164, None)
+    except phonenumbers.NumberParseException:
+        return e164
+    return phonenumbers.format_number(parsed, phonenumbers.PhoneNumberFormat.INTERNATIONAL)
+
+
+def validate_phone(value: str) -> None:
+    normalize_phone(value)
