@@ -1,3 +1,5 @@
+from crispy_forms.helper import FormHelper
+from crispy_forms.layout import Column, Layout, Row
 from django import forms
 from django.contrib.auth.forms import AuthenticationForm, UserCreationForm
 
@@ -31,6 +33,25 @@ class RegisterForm(UserCreationForm):
         self.fields["role"].initial = Role.STAFF
         # "usable_password" would let an admin create a user with no password: not wanted here.
         self.fields.pop("usable_password", None)
+        self.helper = FormHelper()
+        self.helper.form_tag = False
+        self.helper.layout = Layout(
+            Row(
+                Column("username", css_class="col-md-6"),
+                Column("phone_number", css_class="col-md-6"),
+            ),
+            Row(
+                Column("first_name", css_class="col-md-6"),
+                Column("last_name", css_class="col-md-6"),
+            ),
+            Row(
+                Column("role", css_class="col-md-6"),
+                Column("is_technician", css_class="col-md-6 pt-md-4"),
+            ),
+            Row(
+                Column("password1", css_class="col-md-6"), Column("password2", css_class="col-md-6")
+            ),
+        )
 
     def clean_phone_number(self):
         phone = normalize_phone(self.cleaned_data["phone_number"])

@@ -179,6 +179,7 @@ if not DEBUG:
 LANGUAGE_CODE = "en-in"
 TIME_ZONE = env.str("TIME_ZONE", default="Asia/Kolkata")
 USE_I18N = True
+FORMAT_MODULE_PATH = ["telite.formats"]
 USE_TZ = True
 # Amounts are formatted by telite.money (Indian digit grouping); this is for other numbers.
 USE_THOUSAND_SEPARATOR = False
