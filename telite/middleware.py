@@ -28,3 +28,21 @@ class IdleSessionTimeoutMiddleware:
                 # Write at most once a minute so every request does not save the session.
                 request.session[_KEY] = now
         return self.get_response(request)
+
+
+class SecurityHeadersMiddleware:
+    """Headers Django does not set itself: no camera/microphone/geolocation for any script,
+    and no caching of signed-in pages by shared proxies or the browser's back button after
+    logout on a shared counter PC."""
+
+    PERMISSIONS_POLICY = "camera=(), microphone=(), geolocation=(), payment=(), usb=()"
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        response = self.get_response(request)
+        response.setdefault("Permissions-Policy", self.PERMISSIONS_POLICY)
+        if getattr(request, "user", None) is not None and request.user.is_authenticated:
+            response.setdefault("Cache-Control", "private, no-store")
+        return response
