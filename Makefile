@@ -33,6 +33,9 @@ run: setup
 	$(PY) manage.py runserver $(HOST):$(PORT)
 
 test: setup
+	@command -v chromium >/dev/null 2>&1 || test -x "$${CHROMIUM:-/usr/bin/chromium}" || \
+	  echo "NOTE: Chromium is not installed, so the browser tests in e2e/ will be SKIPPED." \
+	       "Install it with: apt-get install chromium"
 	$(PY) -m pytest $(PYTEST_ARGS)
 
 lint: setup

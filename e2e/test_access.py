@@ -1,0 +1,42 @@
+import pytest
+from playwright.sync_api import expect
+
+pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+
+
+def test_staff_user_trying_a_managers_page_sees_a_refusal(screen, front_desk, password):
+    clerk = screen("clerk")
+    clerk.login("desk", password)
+    page = clerk.go("/device_assign")
+    expect(page.get_by_role("heading", name="You don't have access to this page")).to_be_visible()
+    clerk.shot("refused")
+    # The navigation never offered the page in the first place.
+    clerk.go("/dashboard")
+    expect(page.get_by_role("link", name="Assign", exact=True)).to_have_count(0)
+
+
+def test_admin_registers_a_technician_and_a_front_desk_user(screen, owner, password):
+    admin = screen("admin")
+    admin.login("owner", password)
+    for username, phone, technician in (("arun", "98450 22222", True), ("kavya", "+91 98450 33333", False)):
+        page = admin.go("/register")
+        page.fill("input[name=username]", username)
+        page.fill("input[name=first_name]", username.title())
+        page.fill("input[name=phone_number]", phone)
+        page.select_option("select[name=role]", "staff")
+        if technician:
+            page.check("input[name=is_technician]")
+        page.fill("input[name=password1]", "Motherboard-77")
+        page.fill("input[name=password2]", "Motherboard-77")
+        admin.shot(f"register_{username}")
+        page.click("button:has-text('Register')")
+        expect(page.get_by_text(f"User {username} registered")).to_be_visible()
+    admin.shot("user_list")
+    rows = page.locator("tbody tr")
+    expect(rows.filter(has_text="arun")).to_have_count(1)
+    expect(rows.filter(has_text="+91 98450 33333")).to_have_count(1)
+
+    # The new front-desk user can log in at once.
+    clerk = screen("kavya")
+    clerk.login("kavya", "Motherboard-77")
+    expect(clerk.page).to_have_url(clerk.base_url + "/dashboard")
