@@ -13,6 +13,7 @@ enforce the states.
 """
 
 import datetime
+from dataclasses import dataclass
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
@@ -28,25 +29,64 @@ class WorkflowError(ValidationError):
     """An illegal move; the message says why in words a clerk understands."""
 
 
-# (from, to) -> the event kind it records. Anything else is illegal.
-TRANSITIONS: dict[tuple[str, str], str] = {
-    (S.RECEIVED, S.ASSIGNED): Kind.ASSIGNED,
-    (S.ASSIGNED, S.ASSIGNED): Kind.REASSIGNED,
-    (S.ASSIGNED, S.READY): Kind.READY,
-    (S.READY, S.DELIVERED): Kind.DELIVERED,
-    (S.RECEIVED, S.RETURNED): Kind.RETURNED,
-    (S.ASSIGNED, S.RETURNED): Kind.RETURNED,
-    (S.READY, S.ASSIGNED): Kind.REOPENED,
+@dataclass(frozen=True)
+class Move:
+    sources: tuple[str, ...]
+    target: str
+    kind: str
+    # Why the move is refused from a state it does not start from ({job}, {status}).
+    refusal: str
+
+
+# Each named move: the states it starts from, where it goes, the event it records. Two moves
+# end in "assigned" from different states (assign from received, reopen from ready), so a
+# move is chosen by name, never guessed from the target state.
+MOVES: dict[str, Move] = {
+    "assign": Move(
+        (S.RECEIVED,),
+        S.ASSIGNED,
+        Kind.ASSIGNED,
+        "{job} cannot be assigned: only an unassigned device can be (status: {status}).",
+    ),
+    "reassign": Move(
+        (S.ASSIGNED,),
+        S.ASSIGNED,
+        Kind.REASSIGNED,
+        "{job} cannot be reassigned: only a device in repair can be (status: {status}).",
+    ),
+    "ready": Move(
+        (S.ASSIGNED,),
+        S.READY,
+        Kind.READY,
+        "{job} cannot be marked ready: only a device being repaired by a technician can be "
+        "(status: {status}).",
+    ),
+    "deliver": Move(
+        (S.READY,),
+        S.DELIVERED,
+        Kind.DELIVERED,
+        "{job} cannot be delivered: only a device that is ready (repaired and billed) can be "
+        "handed over (status: {status}).",
+    ),
+    "return": Move(
+        (S.RECEIVED, S.ASSIGNED),
+        S.RETURNED,
+        Kind.RETURNED,
+        "{job} cannot be returned unrepaired: only a device still in the workshop can be "
+        "(status: {status}). Reopen it first if it must go back to the workshop.",
+    ),
+    "reopen": Move(
+        (S.READY,),
+        S.ASSIGNED,
+        Kind.REOPENED,
+        "{job} cannot be reopened: only a device that is ready (waiting for delivery) can be "
+        "(status: {status}).",
+    ),
 }
 
-_REFUSALS = {
-    S.ASSIGNED: "It is not in the workshop any more (status: {status}).",
-    S.READY: "Only a device being repaired by a technician can be marked ready "
-    "(status: {status}). Assign it first.",
-    S.DELIVERED: "Only a device that is ready (repaired and billed) can be delivered "
-    "(status: {status}).",
-    S.RETURNED: "Only a device still in the workshop can be returned unrepaired "
-    "(status: {status}).",
+# (from, to) -> event kind: every legal change of state, derived from MOVES.
+TRANSITIONS: dict[tuple[str, str], str] = {
+    (source, move.target): move.kind for move in MOVES.values() for source in move.sources
 }
 
 
@@ -55,24 +95,27 @@ def can_move(device: Device, to: str) -> bool:
 
 
 def allowed_moves(device: Device) -> list[str]:
-    return [to for (frm, to) in TRANSITIONS if frm == device.status]
+    """Names of the moves (keys of MOVES) possible from the device's current state."""
+    return [name for name, move in MOVES.items() if device.status in move.sources]
 
 
 def _lock(device: Device) -> Device:
-    locked = Device.objects.select_for_update().get(pk=device.pk)
-    return locked
+    return Device.objects.select_for_update().get(pk=device.pk)
 
 
-def _refuse(device: Device, to: str):
+def _refuse(device: Device, move: Move):
     status = device.get_status_display().lower()
-    if device.status == to == S.READY:
-        msg = f"{device.job_number} is already closed and waiting for delivery."
-    elif device.status in Device.TERMINAL:
+    if device.status in Device.TERMINAL:
         msg = f"{device.job_number} has already been handed back ({status}); it cannot change."
-    else:
-        msg = f"{device.job_number}: " + _REFUSALS.get(to, "That move is not allowed.").format(
-            status=status
+    elif device.status == S.READY and move.target == S.READY:
+        msg = f"{device.job_number} is already closed and waiting for delivery."
+    elif device.status == S.ASSIGNED and move is MOVES["assign"]:
+        msg = (
+            f"{device.job_number} is already assigned to {device.assigned_to}. "
+            "Reassign it from the overdue page or the service page instead."
         )
+    else:
+        msg = move.refusal.format(job=device.job_number, status=status)
     raise WorkflowError(msg, code="illegal_move")
 
 
@@ -91,28 +134,36 @@ def record_event(
     )
 
 
-def _move(device: Device, to: str, *, by, note="", from_value=None, to_value=None) -> Device:
+def _move(
+    device: Device,
+    name: str,
+    *,
+    by,
+    note="",
+    from_value=None,
+    to_value=None,
+    fields=(),
+    apply=None,
+) -> Device:
+    """Lock, check the move is legal from the current state, change, save, record."""
+    move = MOVES[name]
     locked = _lock(device)
-    key = (locked.status, to)
-    if key not in TRANSITIONS:
-        _refuse(locked, to)
+    if locked.status not in move.sources:
+        _refuse(locked, move)
     before = locked.status
-    locked.status = to
-    locked._workflow_event = dict(
-        kind=TRANSITIONS[key],
+    if apply is not None:
+        apply(locked)
+    locked.status = move.target
+    locked.save(update_fields=[*fields, "status", "updated_at"])
+    record_event(
+        locked,
+        kind=move.kind,
         by=by,
-        from_value=from_value if from_value is not None else before,
-        to_value=to_value if to_value is not None else to,
+        from_value=before if from_value is None else from_value,
+        to_value=move.target if to_value is None else to_value,
         note=note,
     )
     return locked
-
-
-def _finish(device: Device, fields: list[str]) -> Device:
-    device.save(update_fields=[*fields, "status", "updated_at"])
-    record_event(device, **device._workflow_event)
-    del device._workflow_event
-    return device
 
 
 def _check_technician(technician) -> None:
@@ -126,48 +177,69 @@ def _check_technician(technician) -> None:
 def device_assign(*, device: Device, technician, by, note: str = "") -> Device:
     """Give an unassigned device to a technician (received -> assigned)."""
     _check_technician(technician)
-    locked = _move(
-        device, S.ASSIGNED, by=by, note=note, from_value="unassigned", to_value=technician.username
+
+    def apply(d):
+        d.assigned_to = technician
+        d.assigned_at = timezone.now()
+
+    return _move(
+        device,
+        "assign",
+        by=by,
+        note=note,
+        from_value="unassigned",
+        to_value=str(technician),
+        fields=["assigned_to", "assigned_at"],
+        apply=apply,
     )
-    if locked._workflow_event["kind"] != Kind.ASSIGNED:
-        raise WorkflowError(f"{locked.job_number} is already assigned to {locked.assigned_to}.")
-    locked.assigned_to = technician
-    locked.assigned_at = timezone.now()
-    return _finish(locked, ["assigned_to", "assigned_at"])
 
 
 @transaction.atomic
 def device_reassign(
     *, device: Device, technician, by, note: str, expected_delivery_date=None
 ) -> Device:
-    """Hand an assigned device to another technician, optionally with a new deadline.
+    """Hand a device in the workshop to a technician, optionally with a new deadline.
 
-    A reason is required: the timeline must say why the work moved.
+    A reason is required: the timeline must say why the work moved. A device nobody has
+    picked up yet (received) is assigned; one in repair changes hands (assigned -> assigned).
+    Choosing the same technician and no new date changes nothing and is refused.
     """
     _check_technician(technician)
     if not (note or "").strip():
         raise WorkflowError("Give a reason for the reassignment.", code="reason_required")
     locked = _lock(device)
     if locked.status == S.RECEIVED:
-        # An overdue device nobody picked up yet: assigning it is the reassignment.
         locked = device_assign(device=locked, technician=technician, by=by, note=note)
         return _maybe_deadline(locked, expected_delivery_date, by, note)
     if locked.status != S.ASSIGNED:
-        _refuse(locked, S.ASSIGNED)
+        _refuse(locked, MOVES["reassign"])
     previous = locked.assigned_to
+    new_date = (
+        expected_delivery_date if expected_delivery_date != locked.expected_delivery_date else None
+    )
+    if previous.pk == technician.pk and new_date is None:
+        raise WorkflowError(
+            f"{locked.job_number} is already with {technician}. Choose another technician "
+            "or a new expected date.",
+            code="nothing_to_change",
+        )
     if previous.pk != technician.pk:
+
+        def apply(d):
+            d.assigned_to = technician
+            d.assigned_at = timezone.now()
+
         locked = _move(
             locked,
-            S.ASSIGNED,
+            "reassign",
             by=by,
             note=note,
-            from_value=previous.username,
-            to_value=technician.username,
+            from_value=str(previous),
+            to_value=str(technician),
+            fields=["assigned_to", "assigned_at"],
+            apply=apply,
         )
-        locked.assigned_to = technician
-        locked.assigned_at = timezone.now()
-        _finish(locked, ["assigned_to", "assigned_at"])
-    return _maybe_deadline(locked, expected_delivery_date, by, note)
+    return _maybe_deadline(locked, new_date, by, note)
 
 
 def _maybe_deadline(device, new_date, by, note) -> Device:
@@ -184,13 +256,16 @@ def device_set_deadline(
     locked = _lock(device)
     if locked.status not in Device.OPEN:
         raise WorkflowError(
-            f"{locked.job_number} is no longer in the workshop; its deadline cannot change."
+            f"{locked.job_number} is no longer in the workshop; its deadline cannot change.",
+            code="illegal_move",
         )
     if expected_delivery_date < timezone.localdate():
         raise WorkflowError(
             "The new expected delivery date cannot be in the past.", code="date_in_past"
         )
     before = locked.expected_delivery_date
+    if expected_delivery_date == before:
+        return locked
     locked.expected_delivery_date = expected_delivery_date
     locked.save(update_fields=["expected_delivery_date", "updated_at"])
     record_event(
@@ -207,9 +282,11 @@ def device_set_deadline(
 @transaction.atomic
 def device_mark_ready(*, device: Device, by, note: str = "") -> Device:
     """Repair done (assigned -> ready). Called by billing when it closes the bill."""
-    locked = _move(device, S.READY, by=by, note=note)
-    locked.ready_at = timezone.now()
-    return _finish(locked, ["ready_at"])
+
+    def apply(d):
+        d.ready_at = timezone.now()
+
+    return _move(device, "ready", by=by, note=note, fields=["ready_at"], apply=apply)
 
 
 @transaction.atomic
@@ -218,9 +295,11 @@ def device_deliver(*, device: Device, by, note: str = "") -> Device:
 
     Billing decides whether a balance may still be due; this only guards the state.
     """
-    locked = _move(device, S.DELIVERED, by=by, note=note)
-    locked.delivered_at = timezone.now()
-    return _finish(locked, ["delivered_at"])
+
+    def apply(d):
+        d.delivered_at = timezone.now()
+
+    return _move(device, "deliver", by=by, note=note, fields=["delivered_at"], apply=apply)
 
 
 @transaction.atomic
@@ -228,10 +307,19 @@ def device_return(*, device: Device, by, reason: str) -> Device:
     """Hand a device back unrepaired (received/assigned -> returned). A reason is required."""
     if not (reason or "").strip():
         raise WorkflowError("Say why the device is returned unrepaired.", code="reason_required")
-    locked = _move(device, S.RETURNED, by=by, note=reason)
-    locked.returned_at = timezone.now()
-    locked.return_reason = reason.strip()[:300]
-    return _finish(locked, ["returned_at", "return_reason"])
+
+    def apply(d):
+        d.returned_at = timezone.now()
+        d.return_reason = reason.strip()[:300]
+
+    return _move(
+        device,
+        "return",
+        by=by,
+        note=reason.strip(),
+        fields=["returned_at", "return_reason"],
+        apply=apply,
+    )
 
 
 @transaction.atomic
@@ -242,8 +330,21 @@ def device_reopen(*, device: Device, by, reason: str) -> Device:
     """
     if not (reason or "").strip():
         raise WorkflowError("Say why the device is reopened.", code="reason_required")
-    locked = _move(device, S.ASSIGNED, by=by, note=reason)
-    if locked.assigned_to_id is None:
-        raise WorkflowError(f"{locked.job_number} has no technician to reopen it for.")
-    locked.ready_at = None
-    return _finish(locked, ["ready_at"])
+    locked = _lock(device)
+    if locked.status == S.READY and locked.assigned_to_id is None:
+        raise WorkflowError(
+            f"{locked.job_number} has no technician to reopen it for.", code="no_technician"
+        )
+
+    def apply(d):
+        d.ready_at = None
+
+    return _move(
+        locked,
+        "reopen",
+        by=by,
+        note=reason.strip(),
+        to_value=S.ASSIGNED,
+        fields=["ready_at"],
+        apply=apply,
+    )
