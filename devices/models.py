@@ -114,6 +114,10 @@ class Device(TimeStampedModel):
     delivered_at = models.DateTimeField("delivered at", null=True, blank=True, editable=False)
     returned_at = models.DateTimeField("returned at", null=True, blank=True, editable=False)
     return_reason = models.CharField("reason returned", max_length=300, blank=True, editable=False)
+    # One key per rendered intake form: posting the same form twice takes one device in.
+    intake_key = models.UUIDField(
+        "intake form key", null=True, blank=True, unique=True, editable=False
+    )
 
     history = HistoricalRecords(excluded_fields=["updated_at"])
 
@@ -162,6 +166,11 @@ class Device(TimeStampedModel):
     @property
     def days_late(self) -> int:
         return max(0, (timezone.localdate() - self.expected_delivery_date).days)
+
+    @property
+    def age_days(self) -> int:
+        """Whole days since the device was taken in (shop time zone)."""
+        return (timezone.localdate() - timezone.localtime(self.received_at).date()).days
 
     @property
     def title(self) -> str:

@@ -1,0 +1,80 @@
+"""Reads that pages share, each with the joins its template needs (no query per row)."""
+
+import datetime
+
+from django.contrib.auth import get_user_model
+from django.db.models import Case, Count, IntegerField, Q, QuerySet, Value, When
+from django.utils import timezone
+
+from .models import Device, DeviceEvent, DeviceStatus, Service, SparePart
+
+
+def devices_for_lists() -> QuerySet[Device]:
+    return Device.objects.select_related("customer", "assigned_to")
+
+
+def mine_first(queryset: QuerySet[Device], user, *then) -> QuerySet[Device]:
+    """A technician's own jobs on top (SPEC §7), then ``then`` ordering."""
+    if getattr(user, "is_technician", False):
+        queryset = queryset.annotate(
+            not_mine=Case(
+                When(assigned_to=user.pk, then=Value(0)),
+                default=Value(1),
+                output_field=IntegerField(),
+            )
+        )
+        return queryset.order_by("not_mine", *then)
+    return queryset.order_by(*then)
+
+
+def unassigned_devices() -> QuerySet[Device]:
+    """Taken in, waiting for a technician: oldest first (they have waited longest)."""
+    return devices_for_lists().filter(status=DeviceStatus.RECEIVED).order_by("received_at", "pk")
+
+
+def overdue_devices(user=None, *, today: datetime.date | None = None) -> QuerySet[Device]:
+    """Open devices past their expected date, most late first (a technician's own on top)."""
+    today = today or timezone.localdate()
+    queryset = devices_for_lists().filter(status__in=Device.OPEN, expected_delivery_date__lt=today)
+    return mine_first(queryset, user, "expected_delivery_date", "received_at", "pk")
+
+
+def active_technicians():
+    """People work can be given to, with how many open jobs each holds (one query)."""
+    return (
+        get_user_model()
+        .objects.filter(is_active=True, is_technician=True)
+        .annotate(
+            open_jobs=Count(
+                "assigned_devices", filter=Q(assigned_devices__status=DeviceStatus.ASSIGNED)
+            )
+        )
+        .order_by("first_name", "username")
+    )
+
+
+def device_for_service(pk: int) -> Device:
+    return (
+        Device.objects.select_related("customer", "assigned_to", "added_by")
+        .prefetch_related("photos")
+        .get(pk=pk)
+    )
+
+
+def service_parts(device: Device) -> tuple[Service, list[SparePart]]:
+    """The service record (an unsaved, empty one if none exists yet) and its parts."""
+    service = Service.objects.filter(device=device).select_related("updated_by").first()
+    if service is None:
+        return Service(device=device), []
+    return service, list(service.parts.all())
+
+
+def device_timeline(device: Device) -> QuerySet[DeviceEvent]:
+    return device.events.select_related("by").order_by("at", "pk")
+
+
+def device_advances(device: Device) -> list:
+    """Advances taken for the device (before its bill), for the intake slip."""
+    from billing.models import Payment
+
+    return list(Payment.objects.filter(device=device, is_advance=True).order_by("received_at"))
