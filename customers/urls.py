@@ -6,6 +6,6 @@ app_name = "customers"
 
 urlpatterns = [
     path("customers/", views.customer_list, name="customer_list"),
-    path("customers/<int:pk>/", views.customer_detail, name="customer_detail"),
     path("customers/lookup/", views.customer_lookup, name="lookup"),
+    path("customers/<int:pk>/", views.customer_detail, name="customer_detail"),
 ]

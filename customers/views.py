@@ -1,8 +1,65 @@
-from django.http import Http404
+from django.core.paginator import Paginator
+from django.shortcuts import get_object_or_404, render
+from django.views.decorators.http import require_GET
+
+from devices.models import Device
+from telite.permissions import STAFF, role_required
+
+from .filters import CustomerFilter
+from .forms import CustomerContactForm
+from .selectors import attach_money_totals, customer_lookup_context, customers_with_counts
+
+PAGE_SIZE = 25
+DETAIL_DEVICES = 50
 
 
-def _pending(request, *args, **kwargs):  # replaced by the repair-job issue
-    raise Http404
+@role_required(STAFF)
+@require_GET
+def customer_list(request):
+    """Every role: customers with device counts and money, searchable by name or number."""
+    filterset = CustomerFilter(
+        request.GET, queryset=customers_with_counts().order_by("name", "pk"), request=request
+    )
+    page = Paginator(filterset.qs, PAGE_SIZE).get_page(request.GET.get("page"))
+    attach_money_totals(page.object_list)
+    return render(
+        request,
+        "customers/customer_list.html",
+        {"filter": filterset, "page": page, "searching": bool(request.GET.get("q"))},
+    )
 
 
-customer_list = customer_detail = customer_lookup = _pending
+@role_required(STAFF)
+@require_GET
+def customer_detail(request, pk):
+    """Every role: one customer, their devices and what they owe."""
+    customer = get_object_or_404(customers_with_counts(), pk=pk)
+    attach_money_totals([customer])
+    devices = (
+        Device.objects.filter(customer=customer)
+        .select_related("assigned_to")
+        .order_by("-received_at", "-pk")[:DETAIL_DEVICES]
+    )
+    return render(
+        request,
+        "customers/customer_detail.html",
+        {
+            "customer": customer,
+            "devices": devices,
+            "more_devices": customer.device_count > DETAIL_DEVICES,
+        },
+    )
+
+
+@role_required(STAFF)
+@require_GET
+def customer_lookup(request):
+    """Every role: the intake form's look-up as the WhatsApp number is typed (htmx partial).
+
+    Fills the name, location and email of a customer we know (out-of-band swaps) and says
+    "Existing customer: N devices" or "New customer".
+    """
+    context = customer_lookup_context(request.GET.get("whatsapp_number", ""))
+    if context["state"] == "existing":
+        context["fill_form"] = CustomerContactForm.for_customer(context["customer"])
+    return render(request, "customers/_lookup.html", context)

@@ -10,6 +10,11 @@ urlpatterns = [
     route("add_device", views.add_device, name="add_device"),
     route("device_assign", views.device_assign, name="device_assign"),
     route("service/<int:pk>", views.service, name="service"),
+    path("service/<int:pk>/parts/", views.part_add, name="part_add"),
+    path("service/<int:pk>/parts/<int:part_id>/delete/", views.part_delete, name="part_delete"),
+    path("service/<int:pk>/photos/", views.photos_add, name="photos_add"),
     route("device_time_overlap", views.overdue, name="overdue"),
     path("devices/", views.device_list, name="device_list"),
+    path("devices/<int:pk>/slip/", views.intake_slip, name="slip"),
+    path("devices/photos/<int:pk>/", views.photo, name="photo"),
 ]

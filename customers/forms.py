@@ -1,0 +1,64 @@
+from django import forms
+from django.urls import reverse_lazy
+
+from telite.phone import normalize_phone
+
+from .models import Customer
+
+_fields = forms.fields_for_model(Customer, fields=["whatsapp_number", "name", "location", "email"])
+
+CONTACT_FIELDS = ("whatsapp_number", "name", "location", "email")
+
+
+class CustomerContactForm(forms.Form):
+    """Who brings the device: found by WhatsApp number as it is typed, or created.
+
+    The number field asks ``customers:lookup`` (htmx) as the clerk types; the answer fills
+    name, location and email of a customer we know.
+    """
+
+    whatsapp_number = _fields["whatsapp_number"]
+    name = _fields["name"]
+    location = _fields["location"]
+    email = _fields["email"]
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["whatsapp_number"].widget.attrs.update(
+            {
+                "inputmode": "tel",
+                "autocomplete": "off",
+                "placeholder": "98450 12345",
+                "hx-get": reverse_lazy("customers:lookup"),
+                "hx-trigger": "keyup changed delay:300ms, change",
+                "hx-target": "#customer-lookup",
+                "hx-sync": "this:replace",
+            }
+        )
+        self.fields["name"].required = False
+        self.fields["name"].help_text = "Filled in for a customer we know; required for a new one."
+
+    def clean_whatsapp_number(self):
+        return normalize_phone(self.cleaned_data["whatsapp_number"])
+
+    def clean(self):
+        data = super().clean()
+        number = data.get("whatsapp_number")
+        if number and not (data.get("name") or "").strip():
+            if not Customer.objects.filter(whatsapp_number=number).exists():
+                self.add_error("name", "Enter the new customer's name.")
+        return data
+
+    def customer_data(self) -> dict:
+        return {k: (self.cleaned_data.get(k) or "").strip() for k in CONTACT_FIELDS}
+
+    @classmethod
+    def for_customer(cls, customer: Customer) -> "CustomerContactForm":
+        return cls(
+            initial={
+                "whatsapp_number": customer.whatsapp_display,
+                "name": customer.name,
+                "location": customer.location,
+                "email": customer.email,
+            }
+        )

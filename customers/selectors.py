@@ -1,0 +1,75 @@
+"""Reads on customers: computed counts and money, the intake look-up."""
+
+from django.db.models import Count, Q, QuerySet
+
+from telite.phone import try_normalize_phone
+
+from .models import Customer
+
+OPEN_STATUSES = ("received", "assigned")
+# Digits a number needs before the look-up says anything (a 10-digit Indian mobile).
+LOOKUP_MIN_DIGITS = 10
+
+
+def customers_with_counts() -> QuerySet[Customer]:
+    """Customers with how many devices they brought and how many are still in the shop."""
+    return Customer.objects.annotate(
+        device_count=Count("devices", distinct=True),
+        open_count=Count("devices", filter=Q(devices__status__in=OPEN_STATUSES), distinct=True),
+    )
+
+
+def customer_search(queryset: QuerySet[Customer], value: str) -> QuerySet[Customer]:
+    """By name, email, location, or WhatsApp number in any of its written forms."""
+    value = (value or "").strip()
+    if not value:
+        return queryset
+    query = Q(name__icontains=value) | Q(email__icontains=value) | Q(location__icontains=value)
+    canonical = try_normalize_phone(value)
+    if canonical:
+        query |= Q(whatsapp_number=canonical)
+    digits = "".join(ch for ch in value if ch.isdigit())
+    if len(digits) >= 4 and len(digits) >= len(value.replace(" ", "")) - 1:
+        query |= Q(whatsapp_number__contains=digits)
+    return queryset.filter(query)
+
+
+def attach_money_totals(customers) -> None:
+    """Set ``billed``, ``received`` and ``balance`` on each customer (one query in all)."""
+    from billing.selectors import customer_money_totals
+
+    customers = list(customers)
+    totals = customer_money_totals([c.pk for c in customers])
+    for customer in customers:
+        row = totals.get(customer.pk)
+        customer.billed = row["billed"] if row else None
+        customer.received = row["received"] if row else None
+        customer.balance = row["balance"] if row else None
+
+
+def customer_lookup_context(number: str) -> dict:
+    """What the intake form says about a WhatsApp number as it is typed.
+
+    ``state``: ``empty`` (nothing typed), ``typing`` (too few digits to tell), ``invalid``,
+    ``new`` (a valid number nobody has), ``existing`` (with ``customer``, ``device_count``,
+    ``open_count``).
+    """
+    raw = (number or "").strip()
+    digits = "".join(ch for ch in raw if ch.isdigit())
+    if not raw:
+        return {"state": "empty", "number": raw}
+    canonical = try_normalize_phone(raw)
+    if canonical is None:
+        state = "typing" if len(digits) < LOOKUP_MIN_DIGITS else "invalid"
+        return {"state": state, "number": raw}
+    customer = customers_with_counts().filter(whatsapp_number=canonical).first()
+    if customer is None:
+        return {"state": "new", "number": raw, "canonical": canonical}
+    return {
+        "state": "existing",
+        "number": raw,
+        "canonical": canonical,
+        "customer": customer,
+        "device_count": customer.device_count,
+        "open_count": customer.open_count,
+    }

@@ -1,0 +1,105 @@
+import pytest
+from django.core.exceptions import ValidationError
+
+from customers.models import Customer
+from customers.services import customer_find_by_whatsapp, customer_get_or_create
+from customers.tests.factories import CustomerFactory
+from devices.models import DeviceStatus
+from devices.tests.factories import DeviceFactory
+
+FORMS = ["98450 12345", "+91 98450 12345", "919845012345", "09845012345", "+91-98450-12345"]
+LOOKUP = "/customers/lookup/"
+
+
+@pytest.mark.django_db
+def test_three_written_forms_are_one_customer():
+    first, created = customer_get_or_create(whatsapp_number=FORMS[0], name="John Doe")
+    assert created and first.whatsapp_number == "+919845012345"
+    for typed in FORMS[1:]:
+        again, created = customer_get_or_create(whatsapp_number=typed, name="Someone else")
+        assert (again.pk, created) == (first.pk, False)
+    assert Customer.objects.count() == 1
+    assert Customer.objects.get().name == "John Doe"
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("typed", FORMS)
+def test_find_by_whatsapp_in_any_form(typed):
+    customer = CustomerFactory(whatsapp_number="+919845012345")
+    assert customer_find_by_whatsapp(typed) == customer
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("typed", ["12345", "98450", "abcdefghij", "+1 555", ""])
+def test_invalid_numbers_are_refused_with_a_message(typed):
+    with pytest.raises(ValidationError) as refused:
+        customer_get_or_create(whatsapp_number=typed, name="X")
+    assert refused.value.messages[0].startswith("Enter a")
+    assert not Customer.objects.exists()
+    assert customer_find_by_whatsapp(typed) is None
+
+
+@pytest.mark.django_db
+def test_the_model_stores_the_number_normalised_and_unique():
+    customer = Customer.objects.create(name="A", whatsapp_number="98450 12345")
+    assert customer.whatsapp_number == "+919845012345"
+    assert customer.whatsapp_link == "https://wa.me/919845012345"
+    from django.db import IntegrityError, transaction
+
+    with pytest.raises(IntegrityError), transaction.atomic():
+        Customer.objects.create(name="B", whatsapp_number="919845012345")
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("who", ["owner", "manager", "technician", "front_desk"])
+def test_lookup_finds_an_existing_customer_and_fills_the_form(who, request, client_for):
+    customer = CustomerFactory(
+        name="Meera Nair",
+        location="Kochi",
+        email="meera@example.in",
+        whatsapp_number="+919447012345",
+    )
+    DeviceFactory(customer=customer)
+    DeviceFactory(customer=customer, status=DeviceStatus.DELIVERED)
+    client = client_for(request.getfixturevalue(who))
+    response = client.get(LOOKUP, {"whatsapp_number": "94470 12345"}, HTTP_HX_REQUEST="true")
+    assert response.status_code == 200
+    html = response.content.decode()
+    assert "Existing customer" in html
+    assert "2 devices" in html and "1 still in the shop" in html
+    # Out-of-band swaps replace the name, location and email inputs with the known values.
+    assert html.count('hx-swap-oob="true"') == 3
+    assert 'id="id_name"' in html and 'value="Meera Nair"' in html
+    assert 'value="Kochi"' in html and 'value="meera@example.in"' in html
+
+
+@pytest.mark.django_db
+def test_lookup_says_new_customer_for_an_unknown_valid_number(client_for, front_desk):
+    html = (
+        client_for(front_desk).get(LOOKUP, {"whatsapp_number": "+91 90000 12345"}).content.decode()
+    )
+    assert "New customer" in html
+    assert "+91 90000 12345" in html
+    assert "hx-swap-oob" not in html  # what the clerk typed is left alone
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(
+    ("typed", "expected"),
+    [("", "Type the customer"), ("98450", "Keep typing"), ("1234567890123", "not a valid mobile")],
+)
+def test_lookup_while_typing_and_for_invalid_numbers(typed, expected, client_for, front_desk):
+    html = client_for(front_desk).get(LOOKUP, {"whatsapp_number": typed}).content.decode()
+    assert expected in html
+
+
+@pytest.mark.django_db
+def test_lookup_needs_login(anonymous):
+    response = anonymous.get(LOOKUP, {"whatsapp_number": "9845012345"})
+    assert response.status_code == 302
+    assert "/login" in response["Location"]
+
+
+@pytest.mark.django_db
+def test_lookup_refuses_post(client_for, front_desk):
+    assert client_for(front_desk).post(LOOKUP, {"whatsapp_number": "1"}).status_code == 405

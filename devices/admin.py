@@ -1,0 +1,432 @@
+"""Back office for devices (managers and admins).
+
+Details taken at intake can be corrected here, but the job's life cannot be typed: status and
+technician are read-only (moves go through ``devices.workflow`` on the pages), a new
+expected date goes through ``workflow.device_set_deadline``, service and spare-part changes
+through ``devices.services``, so every change lands on the device's timeline as it would
+from the pages. Devices are taken in on the intake page (it gives the job number), never
+added or deleted here.
+"""
+
+from django import forms
+from django.contrib import admin, messages
+from django.core.exceptions import ValidationError
+from django.db.models import Q
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.html import format_html
+from simple_history.admin import SimpleHistoryAdmin
+
+from telite.phone import try_normalize_phone
+
+from .models import Device, DeviceEvent, DevicePhoto, DeviceStatus, Service, SparePart
+from .services import (
+    INTAKE_FIELDS,
+    device_update_details,
+    part_add,
+    part_remove,
+    service_update,
+    validate_photo,
+)
+from .workflow import device_set_deadline
+
+DETAIL_FIELDS = tuple(f for f in INTAKE_FIELDS if f != "expected_delivery_date")
+
+
+class ServiceRefusalMixin:
+    """A service refusing a change (the device left the workshop while the form was open)
+    becomes a message on the list page, not an error page; nothing is saved."""
+
+    def changeform_view(self, request, object_id=None, form_url="", extra_context=None):
+        try:
+            return super().changeform_view(request, object_id, form_url, extra_context)
+        except ValidationError as exc:
+            self.message_user(request, "Not saved: " + " ".join(exc.messages), messages.ERROR)
+            return self.response_post_save_change(request, None)
+
+
+class OverdueFilter(admin.SimpleListFilter):
+    title = "overdue"
+    parameter_name = "overdue"
+
+    def lookups(self, request, model_admin):
+        return [("yes", "Overdue")]
+
+    def queryset(self, request, queryset):
+        if self.value() == "yes":
+            return queryset.filter(
+                status__in=Device.OPEN, expected_delivery_date__lt=timezone.localdate()
+            )
+        return queryset
+
+
+class TechnicianFilter(admin.SimpleListFilter):
+    title = "technician"
+    parameter_name = "technician"
+
+    def lookups(self, request, model_admin):
+        from django.contrib.auth import get_user_model
+
+        users = get_user_model().objects.filter(is_technician=True).order_by("username")
+        return [(u.pk, str(u)) for u in users]
+
+    def queryset(self, request, queryset):
+        if self.value():
+            return queryset.filter(assigned_to_id=self.value())
+        return queryset
+
+
+class ServiceInline(admin.StackedInline):
+    model = Service
+    fields = ("diagnosis", "work_done", "labour_charge", "updated_by", "updated_at")
+    readonly_fields = ("updated_by", "updated_at")
+    can_delete = False
+    max_num = 1
+    extra = 0
+    verbose_name_plural = "service (spare parts: open the service record)"
+
+    def get_readonly_fields(self, request, obj=None):
+        if obj is not None and not obj.is_open:
+            return self.fields
+        return self.readonly_fields
+
+    def has_add_permission(self, request, obj=None):
+        return obj is not None and obj.is_open and super().has_add_permission(request, obj)
+
+
+class DevicePhotoForm(forms.ModelForm):
+    class Meta:
+        model = DevicePhoto
+        fields = ("image", "caption")
+
+    def clean_image(self):
+        image = self.cleaned_data.get("image")
+        if image and hasattr(image, "content_type"):  # a new upload, not the stored file
+            validate_photo(image)
+        return image
+
+
+class DevicePhotoInline(admin.TabularInline):
+    model = DevicePhoto
+    form = DevicePhotoForm
+    fields = ("preview", "image", "caption", "uploaded_by", "uploaded_at")
+    readonly_fields = ("preview", "uploaded_by", "uploaded_at")
+    extra = 0
+
+    @admin.display(description="photo")
+    def preview(self, obj):
+        if not obj.pk:
+            return "—"
+        url = reverse("devices:photo", args=[obj.pk])
+        return format_html(
+            '<a href="{}" target="_blank"><img src="{}" alt="" style="height:60px"></a>', url, url
+        )
+
+
+class DeviceEventInline(admin.TabularInline):
+    """The timeline, read-only: events are written by the workflow and services only."""
+
+    model = DeviceEvent
+    fields = ("at", "kind", "from_value", "to_value", "note", "by")
+    readonly_fields = fields
+    extra = 0
+    can_delete = False
+    ordering = ("at", "pk")
+    verbose_name_plural = "timeline"
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+class DeviceAdminForm(forms.ModelForm):
+    change_note = forms.CharField(
+        label="Why (kept on the timeline)",
+        required=False,
+        max_length=300,
+        help_text="Needed when you change the expected delivery date.",
+    )
+
+    class Meta:
+        model = Device
+        fields = (*DETAIL_FIELDS, "expected_delivery_date")
+
+    def clean(self):
+        data = super().clean()
+        if self.instance.pk and "expected_delivery_date" in self.changed_data:
+            new = data.get("expected_delivery_date")
+            if not self.instance.is_open:
+                self.add_error(
+                    "expected_delivery_date",
+                    "This device has left the workshop; its expected date cannot change.",
+                )
+            elif new and new < timezone.localdate():
+                self.add_error(
+                    "expected_delivery_date", "The new expected date cannot be in the past."
+                )
+            if not (data.get("change_note") or "").strip():
+                self.add_error("change_note", "Say why the expected date changes.")
+        return data
+
+
+@admin.register(Device)
+class DeviceAdmin(ServiceRefusalMixin, SimpleHistoryAdmin):
+    form = DeviceAdminForm
+    list_display = (
+        "job_number",
+        "customer",
+        "title",
+        "status_badge",
+        "assigned_to",
+        "received_at",
+        "expected_delivery_date",
+        "overdue",
+    )
+    list_display_links = ("job_number",)
+    list_filter = ("status", TechnicianFilter, OverdueFilter, "device_name", "received_at")
+    list_select_related = ("customer", "assigned_to")
+    search_fields = (
+        "job_number",
+        "serial_number",
+        "customer__name",
+        "customer__whatsapp_number",
+    )
+    search_help_text = "Job number, serial number, customer name or WhatsApp number (any format)."
+    date_hierarchy = "received_at"
+    ordering = ("-received_at",)
+    list_per_page = 50
+    readonly_fields = (
+        "job_number",
+        "customer_link",
+        "status_badge",
+        "assigned_to",
+        "added_by",
+        "received_at",
+        "assigned_at",
+        "ready_at",
+        "delivered_at",
+        "returned_at",
+        "return_reason",
+        "service_page",
+    )
+    fieldsets = (
+        (
+            "Job",
+            {
+                "fields": (
+                    ("job_number", "status_badge"),
+                    ("customer_link", "assigned_to"),
+                    "service_page",
+                )
+            },
+        ),
+        (
+            "Device (as taken in)",
+            {"fields": (*DETAIL_FIELDS,)},
+        ),
+        ("Deadline", {"fields": ("expected_delivery_date", "change_note")}),
+        (
+            "Dates",
+            {
+                "classes": ("collapse",),
+                "fields": (
+                    ("added_by", "received_at"),
+                    ("assigned_at", "ready_at"),
+                    ("delivered_at", "returned_at"),
+                    "return_reason",
+                ),
+            },
+        ),
+    )
+    inlines = (ServiceInline, DevicePhotoInline, DeviceEventInline)
+
+    def get_search_results(self, request, queryset, search_term):
+        queryset, may_have_duplicates = super().get_search_results(request, queryset, search_term)
+        canonical = try_normalize_phone(search_term)
+        if canonical:
+            queryset |= self.get_queryset(request).filter(Q(customer__whatsapp_number=canonical))
+        return queryset, may_have_duplicates
+
+    def has_add_permission(self, request):
+        # A device gets its job number at intake: take it in on the intake page.
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        # A job ticket is never deleted; it is returned or delivered.
+        return False
+
+    @admin.display(description="device")
+    def title(self, obj):
+        return obj.title
+
+    @admin.display(description="status", ordering="status")
+    def status_badge(self, obj):
+        colours = {
+            DeviceStatus.RECEIVED: "#93370d",
+            DeviceStatus.ASSIGNED: "#1849a9",
+            DeviceStatus.READY: "#05603a",
+            DeviceStatus.DELIVERED: "#344054",
+            DeviceStatus.RETURNED: "#912018",
+        }
+        return format_html(
+            '<strong style="color:{}">{}</strong>',
+            colours.get(obj.status, "#000"),
+            obj.get_status_display(),
+        )
+
+    @admin.display(description="overdue", boolean=True)
+    def overdue(self, obj):
+        return obj.is_overdue
+
+    @admin.display(description="customer")
+    def customer_link(self, obj):
+        return format_html(
+            '<a href="{}">{}</a>',
+            reverse("admin:customers_customer_change", args=[obj.customer_id]),
+            obj.customer,
+        )
+
+    @admin.display(description="pages")
+    def service_page(self, obj):
+        return format_html(
+            '<a href="{}">Service page (assign, parts, bill, delivery)</a> · '
+            '<a href="{}">Intake slip</a>',
+            reverse("devices:service", args=[obj.pk]),
+            reverse("devices:slip", args=[obj.pk]),
+        )
+
+    def save_model(self, request, obj, form, change):
+        """Through the services, so that the timeline records what changed and why."""
+        device = Device.objects.get(pk=obj.pk)
+        note = (form.cleaned_data.get("change_note") or "").strip()
+        details = {f: form.cleaned_data[f] for f in form.changed_data if f in DETAIL_FIELDS}
+        if details:
+            device = device_update_details(
+                device=device,
+                by=request.user,
+                changes=details,
+                note=note or "Details corrected in the back office",
+            )
+        if "expected_delivery_date" in form.changed_data:
+            device_set_deadline(
+                device=device,
+                expected_delivery_date=form.cleaned_data["expected_delivery_date"],
+                by=request.user,
+                note=note,
+            )
+
+    def save_formset(self, request, form, formset, change):
+        device = form.instance
+        if formset.model is Service:
+            for f in formset.forms:
+                if f.has_changed():
+                    service_update(
+                        device=device,
+                        by=request.user,
+                        diagnosis=f.cleaned_data.get("diagnosis", ""),
+                        work_done=f.cleaned_data.get("work_done", ""),
+                        labour_charge=f.cleaned_data.get("labour_charge"),
+                    )
+            return
+        if formset.model is DevicePhoto:
+            for photo in formset.save(commit=False):
+                if photo.pk is None:
+                    photo.uploaded_by = request.user
+                photo.save()
+            for photo in formset.deleted_objects:
+                photo.delete()
+            return
+        formset.save()
+
+
+class SparePartInline(admin.TabularInline):
+    """Parts are added or removed (each recorded on the timeline), not edited in place."""
+
+    model = SparePart
+    fields = ("name", "quantity", "unit_cost", "line_total_display", "added_by", "added_at")
+    readonly_fields = ("line_total_display", "added_by", "added_at")
+    extra = 0
+
+    @admin.display(description="amount")
+    def line_total_display(self, obj):
+        return obj.line_total if obj.pk else "—"
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_add_permission(self, request, obj=None):
+        return obj is not None and obj.device.is_open
+
+    def has_delete_permission(self, request, obj=None):
+        return obj is not None and obj.device.is_open
+
+
+@admin.register(Service)
+class ServiceAdmin(ServiceRefusalMixin, SimpleHistoryAdmin):
+    list_display = ("device", "customer", "status", "labour_charge", "updated_by", "updated_at")
+    list_select_related = ("device", "device__customer", "updated_by")
+    list_filter = ("device__status",)
+    search_fields = ("device__job_number", "device__customer__name", "device__serial_number")
+    search_help_text = "Job number, customer name or serial number."
+    fields = ("device_link", "diagnosis", "work_done", "labour_charge", "updated_by", "updated_at")
+    readonly_fields = ("device_link", "updated_by", "updated_at")
+    inlines = (SparePartInline,)
+
+    def has_add_permission(self, request):
+        # Every device gets its service record at intake.
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+    def get_readonly_fields(self, request, obj=None):
+        if obj is not None and not obj.device.is_open:
+            return self.fields
+        return self.readonly_fields
+
+    @admin.display(description="customer")
+    def customer(self, obj):
+        return obj.device.customer.name
+
+    @admin.display(description="status")
+    def status(self, obj):
+        return obj.device.get_status_display()
+
+    @admin.display(description="device")
+    def device_link(self, obj):
+        return format_html(
+            '<a href="{}">{}</a> · <a href="{}">service page</a>',
+            reverse("admin:devices_device_change", args=[obj.device_id]),
+            obj.device,
+            reverse("devices:service", args=[obj.device_id]),
+        )
+
+    def save_model(self, request, obj, form, change):
+        if form.changed_data:
+            service_update(
+                device=obj.device,
+                by=request.user,
+                diagnosis=form.cleaned_data.get("diagnosis", obj.diagnosis),
+                work_done=form.cleaned_data.get("work_done", obj.work_done),
+                labour_charge=form.cleaned_data.get("labour_charge", obj.labour_charge),
+            )
+
+    def save_formset(self, request, form, formset, change):
+        device = form.instance.device
+        for f in formset.forms:
+            if f in formset.deleted_forms:
+                if f.instance.pk:
+                    part_remove(part=f.instance, by=request.user)
+            elif f.instance.pk is None and f.has_changed():
+                part_add(
+                    device=device,
+                    by=request.user,
+                    name=f.cleaned_data["name"],
+                    quantity=f.cleaned_data["quantity"],
+                    unit_cost=f.cleaned_data["unit_cost"],
+                )

@@ -1,0 +1,114 @@
+"""The device list's filters: the query parameters other pages link with.
+
+``/devices/?q=&status=&technician=<id>&customer=<id>&received_after=YYYY-MM-DD
+&received_before=YYYY-MM-DD&overdue=1&mine=1``
+"""
+
+import datetime
+
+import django_filters
+from django import forms
+from django.contrib.auth import get_user_model
+from django.db.models import Q
+from django.utils import timezone
+
+from telite.phone import try_normalize_phone
+
+from .forms import DateInput
+from .models import Device, DeviceStatus
+
+
+def device_search(queryset, value: str):
+    """Job number, WhatsApp number in any written form, customer name, serial number."""
+    value = (value or "").strip()
+    if not value:
+        return queryset
+    query = (
+        Q(job_number__icontains=value)
+        | Q(customer__name__icontains=value)
+        | Q(serial_number__icontains=value)
+    )
+    canonical = try_normalize_phone(value)
+    if canonical:
+        query |= Q(customer__whatsapp_number=canonical)
+    digits = "".join(ch for ch in value if ch.isdigit())
+    if len(digits) >= 4 and len(digits) >= len(value.replace(" ", "")) - 1:
+        # Part of a number ("45012345", "+91 98450"): match the digits in the stored form.
+        query |= Q(customer__whatsapp_number__contains=digits)
+    return queryset.filter(query)
+
+
+def _day_start(day: datetime.date) -> datetime.datetime:
+    return timezone.make_aware(datetime.datetime.combine(day, datetime.time.min))
+
+
+class FlagFilter(django_filters.Filter):
+    """``?overdue=1``: on when the value is 1/true/on; its method ignores anything else."""
+
+    field_class = forms.BooleanField
+
+
+class DeviceFilter(django_filters.FilterSet):
+    q = django_filters.CharFilter(
+        method="search",
+        label="Search",
+        widget=forms.TextInput(
+            attrs={
+                "placeholder": "Job number, WhatsApp number, name or serial",
+                "type": "search",
+                "class": "form-control",
+            }
+        ),
+    )
+    status = django_filters.ChoiceFilter(
+        choices=DeviceStatus.choices, empty_label="Any status", label="Status"
+    )
+    technician = django_filters.ModelChoiceFilter(
+        field_name="assigned_to",
+        label="Technician",
+        empty_label="Any technician",
+        queryset=lambda request: (
+            get_user_model()
+            .objects.filter(is_technician=True)
+            .order_by("-is_active", "first_name", "username")
+        ),
+    )
+    customer = django_filters.NumberFilter(field_name="customer_id", widget=forms.HiddenInput)
+    received_after = django_filters.DateFilter(
+        method="received_from", label="Received from", widget=DateInput
+    )
+    received_before = django_filters.DateFilter(
+        method="received_to", label="Received to", widget=DateInput
+    )
+    overdue = FlagFilter(method="only_overdue", label="Overdue only")
+    mine = FlagFilter(method="only_mine", label="My jobs only")
+
+    class Meta:
+        model = Device
+        fields = []
+
+    def search(self, queryset, name, value):
+        return device_search(queryset, value)
+
+    # Date ranges as datetime bounds in the shop's time zone, so the index on received_at
+    # is used (a __date lookup would compute a date for every row).
+    def received_from(self, queryset, name, value):
+        return queryset.filter(received_at__gte=_day_start(value))
+
+    def received_to(self, queryset, name, value):
+        return queryset.filter(received_at__lt=_day_start(value + datetime.timedelta(days=1)))
+
+    def only_overdue(self, queryset, name, value):
+        if not value:
+            return queryset
+        return queryset.filter(
+            status__in=Device.OPEN, expected_delivery_date__lt=timezone.localdate()
+        )
+
+    def only_mine(self, queryset, name, value):
+        if not value:
+            return queryset
+        user = getattr(self.request, "user", None)
+        if user is None or not user.is_authenticated:
+            return queryset.none()
+        return queryset.filter(assigned_to=user)

@@ -1,0 +1,284 @@
+import uuid
+
+from django import forms
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.utils import timezone
+
+from billing.models import PaymentMode
+from customers.forms import CustomerContactForm
+
+from .models import Device, Service, SparePart
+from .selectors import active_technicians
+from .services import MAX_PHOTOS, validate_photo
+
+# Offered as the clerk types the device type (any other text is accepted too).
+DEVICE_TYPES = (
+    "Laptop",
+    "Desktop",
+    "All-in-one PC",
+    "Printer",
+    "Monitor",
+    "UPS",
+    "Tablet",
+    "Mobile phone",
+    "Hard disk / SSD",
+    "Motherboard",
+    "Power supply (SMPS)",
+    "Keyboard / mouse",
+    "Projector",
+    "Router / modem",
+    "CCTV DVR",
+)
+
+
+class DateInput(forms.DateInput):
+    input_type = "date"
+
+    def __init__(self, attrs=None):
+        super().__init__(attrs=attrs, format="%Y-%m-%d")
+
+
+def _not_in_past(value):
+    if value and value < timezone.localdate():
+        raise ValidationError("The date cannot be in the past.", code="date_in_past")
+
+
+class MultipleFileInput(forms.FileInput):
+    allow_multiple_selected = True
+
+
+class MultiplePhotoField(forms.FileField):
+    """Any number of photos; each must be an image (by content) within PHOTO_MAX_MB."""
+
+    widget = MultipleFileInput
+
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault("required", False)
+        super().__init__(*args, **kwargs)
+        self.widget.attrs.setdefault("accept", "image/jpeg,image/png,image/webp")
+
+    def clean(self, data, initial=None):
+        files = [f for f in (data if isinstance(data, list | tuple) else [data]) if f]
+        if not files and self.required:
+            raise ValidationError(self.error_messages["required"], code="required")
+        if len(files) > MAX_PHOTOS:
+            raise ValidationError(f"Attach at most {MAX_PHOTOS} photos.")
+        errors = []
+        for upload in files:
+            super().clean(upload, initial)
+            try:
+                validate_photo(upload)
+            except ValidationError as exc:
+                errors.extend(exc.messages)
+        if errors:
+            raise ValidationError(errors)
+        return files
+
+
+_device_fields = forms.fields_for_model(
+    Device,
+    fields=[
+        "device_name",
+        "brand",
+        "model",
+        "serial_number",
+        "issue_description",
+        "accessories",
+        "condition",
+        "password_note",
+        "expected_delivery_date",
+        "expected_budget",
+    ],
+)
+
+DEVICE_FIELDS = tuple(_device_fields)
+ADVANCE_FIELDS = ("advance_amount", "advance_mode", "advance_reference")
+
+
+class IntakeForm(CustomerContactForm):
+    """Taking a device in (SPEC §2, §3): the customer, the device, photos, an advance."""
+
+    intake_key = forms.UUIDField(widget=forms.HiddenInput)
+
+    device_name = _device_fields["device_name"]
+    brand = _device_fields["brand"]
+    model = _device_fields["model"]
+    serial_number = _device_fields["serial_number"]
+    issue_description = _device_fields["issue_description"]
+    accessories = _device_fields["accessories"]
+    condition = _device_fields["condition"]
+    password_note = _device_fields["password_note"]
+    expected_delivery_date = _device_fields["expected_delivery_date"]
+    expected_budget = _device_fields["expected_budget"]
+
+    photos = MultiplePhotoField(
+        label="Photos of the device",
+        help_text=f"Optional, up to {MAX_PHOTOS} images (JPEG, PNG, WebP), "
+        f"{settings.PHOTO_MAX_MB} MB each.",
+    )
+
+    advance_amount = forms.DecimalField(
+        label="Advance received",
+        required=False,
+        min_value=0,
+        max_digits=12,
+        decimal_places=2,
+        help_text="Leave empty if the customer paid nothing now.",
+    )
+    advance_mode = forms.ChoiceField(
+        label="Paid by", choices=PaymentMode.choices, initial=PaymentMode.CASH, required=False
+    )
+    advance_reference = forms.CharField(
+        label="Payment reference",
+        max_length=100,
+        required=False,
+        help_text="UPI / card / bank reference, if any.",
+    )
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        f = self.fields
+        f["whatsapp_number"].widget.attrs["autofocus"] = True
+        f["device_name"].widget.attrs.update({"list": "device-types", "autocomplete": "off"})
+        f["issue_description"].widget.attrs["rows"] = 3
+        for name in ("accessories", "condition"):
+            f[name].widget = forms.Textarea(attrs={"rows": 2, "maxlength": 300})
+        f["expected_delivery_date"].widget = DateInput(
+            attrs={"min": timezone.localdate().isoformat()}
+        )
+        f["expected_delivery_date"].validators.append(_not_in_past)
+        f["expected_budget"].widget.attrs.update({"placeholder": "0.00", "step": "0.01"})
+        f["advance_amount"].widget.attrs.update({"placeholder": "0.00", "step": "0.01"})
+
+    def clean(self):
+        data = super().clean()
+        amount = data.get("advance_amount")
+        if amount and amount > 0 and not data.get("advance_mode"):
+            self.add_error("advance_mode", "Choose how the advance was paid.")
+        return data
+
+    @staticmethod
+    def new_key():
+        return uuid.uuid4()
+
+    def device_data(self):
+        return {k: self.cleaned_data.get(k) for k in DEVICE_FIELDS}
+
+    def advance_data(self):
+        return {
+            "amount": self.cleaned_data.get("advance_amount"),
+            "mode": self.cleaned_data.get("advance_mode") or PaymentMode.CASH,
+            "reference": self.cleaned_data.get("advance_reference") or "",
+        }
+
+
+class ServiceForm(forms.ModelForm):
+    labour_charge = forms.DecimalField(
+        label="Labour charge",
+        min_value=0,
+        max_digits=12,
+        decimal_places=2,
+        initial=0,
+        help_text="Charge for the work, without spare parts.",
+        error_messages={
+            "required": "Enter the labour charge (0 if none).",
+            "min_value": "The labour charge cannot be negative.",
+            "invalid": "Enter the charge as a number, e.g. 450 or 450.00.",
+        },
+    )
+
+    class Meta:
+        model = Service
+        fields = ["diagnosis", "work_done", "labour_charge"]
+        widgets = {
+            "diagnosis": forms.Textarea(attrs={"rows": 3}),
+            "work_done": forms.Textarea(attrs={"rows": 3}),
+        }
+        help_texts = {
+            "diagnosis": "What the technician found.",
+            "work_done": "What was repaired or replaced. Printed on the bill.",
+        }
+
+
+class SparePartForm(forms.ModelForm):
+    quantity = forms.IntegerField(
+        label="Quantity",
+        min_value=1,
+        max_value=9999,
+        initial=1,
+        error_messages={
+            "required": "Enter how many.",
+            "min_value": "The quantity must be at least 1.",
+            "invalid": "Enter a whole number.",
+        },
+    )
+    unit_cost = forms.DecimalField(
+        label="Unit price",
+        min_value=0,
+        max_digits=12,
+        decimal_places=2,
+        error_messages={
+            "required": "Enter the unit price (0 if free).",
+            "min_value": "The unit price cannot be negative.",
+            "invalid": "Enter the price as a number, e.g. 450 or 450.00.",
+        },
+    )
+
+    class Meta:
+        model = SparePart
+        fields = ["name", "quantity", "unit_cost"]
+        error_messages = {"name": {"required": "Enter the part's name."}}
+
+
+class TechnicianChoiceField(forms.ModelChoiceField):
+    def label_from_instance(self, obj):
+        jobs = getattr(obj, "open_jobs", None)
+        name = obj.get_full_name() or obj.username
+        return f"{name} ({jobs} in repair)" if jobs is not None else name
+
+
+class AssignForm(forms.Form):
+    device = forms.ModelChoiceField(queryset=Device.objects.all(), widget=forms.HiddenInput)
+    technician = TechnicianChoiceField(
+        queryset=active_technicians(),
+        empty_label="Choose a technician…",
+        error_messages={
+            "required": "Choose a technician.",
+            "invalid_choice": "Choose an active technician.",
+        },
+    )
+
+
+class ReassignForm(forms.Form):
+    """Overdue device: new technician, new date, and why (kept on the timeline)."""
+
+    technician = TechnicianChoiceField(
+        queryset=active_technicians(),
+        empty_label="Choose a technician…",
+        error_messages={
+            "required": "Choose a technician.",
+            "invalid_choice": "Choose an active technician.",
+        },
+    )
+    expected_delivery_date = forms.DateField(
+        label="New expected date",
+        validators=[_not_in_past],
+        error_messages={"required": "Enter the new expected date."},
+    )
+    reason = forms.CharField(
+        label="Reason",
+        max_length=300,
+        error_messages={"required": "Give a reason: it is kept on the device's timeline."},
+    )
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["expected_delivery_date"].widget = DateInput(
+            attrs={"min": timezone.localdate().isoformat()}
+        )
+        self.fields["reason"].widget.attrs["placeholder"] = "e.g. waiting for a part; Arun on leave"
+
+
+class PhotoForm(forms.Form):
+    photos = MultiplePhotoField(label="Add photos", required=True)

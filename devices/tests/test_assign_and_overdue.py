@@ -1,0 +1,345 @@
+import datetime
+
+import pytest
+from django.utils import timezone
+
+from accounts.models import Role
+from accounts.tests.factories import UserFactory
+from devices.models import DeviceEvent, DeviceStatus
+from devices.tests.factories import DeviceFactory
+
+S = DeviceStatus
+Kind = DeviceEvent.Kind
+ASSIGN = "/device_assign"
+OVERDUE = "/device_time_overlap"
+HTMX = {"HTTP_HX_REQUEST": "true"}
+
+
+def days(n):
+    return timezone.localdate() + datetime.timedelta(days=n)
+
+
+# --- assignment ----------------------------------------------------------------------
+
+
+@pytest.mark.django_db
+def test_assign_page_lists_unassigned_devices_oldest_first_with_age_and_due(
+    client_for, manager, technician
+):
+    now = timezone.now()
+    old = DeviceFactory(received_at=now - datetime.timedelta(days=4), issue_description="Beeps")
+    new = DeviceFactory(received_at=now)
+    DeviceFactory(status=S.ASSIGNED, assigned_to=technician)
+    response = client_for(manager).get(ASSIGN)
+    assert response.status_code == 200
+    assert [d.pk for d, _form in response.context["rows"]] == [old.pk, new.pk]
+    html = response.content.decode()
+    assert "4 days" in html and "today" in html
+    assert "Beeps" in html and old.customer.name in html
+    assert old.expected_delivery_date.strftime("%-d %b %Y") in html
+
+
+@pytest.mark.django_db
+def test_only_active_technicians_are_offered_with_their_load(
+    client_for, manager, technician, front_desk
+):
+    UserFactory(
+        username="gone", role=Role.STAFF, is_technician=True, is_active=False, first_name="Gone"
+    )
+    DeviceFactory(status=S.ASSIGNED, assigned_to=technician)
+    DeviceFactory()
+    response = client_for(manager).get(ASSIGN)
+    offered = response.context["technicians"]
+    assert [t.pk for t in offered] == [technician.pk]
+    assert offered[0].open_jobs == 1
+    assert f"{technician.get_full_name()} (1 in repair)" in response.content.decode()
+
+
+@pytest.mark.django_db
+def test_manager_assigns_a_device_in_one_post(client_for, manager, technician):
+    device = DeviceFactory()
+    response = client_for(manager).post(
+        ASSIGN, {"device": device.pk, "technician": technician.pk}, follow=True
+    )
+    device.refresh_from_db()
+    assert (device.status, device.assigned_to) == (S.ASSIGNED, technician)
+    assert f"{device.job_number} assigned to {technician}" in response.content.decode()
+    event = device.events.get()
+    assert (event.kind, event.by) == (Kind.ASSIGNED, manager)
+
+
+@pytest.mark.django_db
+def test_assign_with_htmx_replaces_the_row(client_for, owner, technician):
+    device = DeviceFactory()
+    response = client_for(owner).post(
+        ASSIGN, {"device": device.pk, "technician": technician.pk}, **HTMX
+    )
+    html = response.content.decode()
+    assert response.status_code == 200
+    assert f'id="assign-row-{device.pk}"' in html and "Assigned to" in html
+    assert "<html" not in html
+
+
+@pytest.mark.django_db
+def test_assigning_an_already_assigned_device_gives_a_message_not_an_error(
+    client_for, manager, technician, other_technician
+):
+    device = DeviceFactory(status=S.ASSIGNED, assigned_to=technician)
+    response = client_for(manager).post(
+        ASSIGN, {"device": device.pk, "technician": other_technician.pk}, follow=True
+    )
+    assert response.status_code == 200
+    assert "already assigned to" in response.content.decode()
+    device.refresh_from_db()
+    assert device.assigned_to == technician
+
+
+@pytest.mark.django_db
+def test_assign_without_a_technician_shows_the_error_in_the_row(client_for, manager):
+    device = DeviceFactory()
+    response = client_for(manager).post(ASSIGN, {"device": device.pk, "technician": ""}, **HTMX)
+    html = response.content.decode()
+    assert "Choose a technician." in html and "is-invalid" in html
+    device.refresh_from_db()
+    assert device.status == S.RECEIVED
+
+
+@pytest.mark.django_db
+def test_assign_to_someone_who_is_not_a_technician_is_refused(client_for, manager, front_desk):
+    device = DeviceFactory()
+    response = client_for(manager).post(
+        ASSIGN, {"device": device.pk, "technician": front_desk.pk}, follow=True
+    )
+    assert "Choose an active technician" in response.content.decode()
+    device.refresh_from_db()
+    assert device.status == S.RECEIVED
+
+
+@pytest.mark.django_db
+def test_assign_of_a_missing_device_says_so(client_for, manager, technician):
+    response = client_for(manager).post(
+        ASSIGN, {"device": 9999, "technician": technician.pk}, follow=True
+    )
+    assert response.status_code == 200
+    assert "no longer exists" in response.content.decode()
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("who", ["technician", "front_desk"])
+def test_staff_cannot_assign(who, request, client_for, technician):
+    device = DeviceFactory()
+    client = client_for(request.getfixturevalue(who))
+    assert client.get(ASSIGN).status_code == 403
+    response = client.post(ASSIGN, {"device": device.pk, "technician": technician.pk})
+    assert response.status_code == 403
+    device.refresh_from_db()
+    assert device.status == S.RECEIVED
+
+
+@pytest.mark.django_db
+def test_assign_page_query_count_does_not_grow(
+    client_for, manager, technician, django_assert_max_num_queries
+):
+    client = client_for(manager)
+    client.get(ASSIGN)
+    for _ in range(3):
+        DeviceFactory()
+    with django_assert_max_num_queries(50) as small:
+        client.get(ASSIGN)
+    for _ in range(30):
+        DeviceFactory()
+    with django_assert_max_num_queries(len(small.captured_queries)):
+        response = client.get(ASSIGN)
+    assert len(response.context["rows"]) == 33
+
+
+# --- overdue -------------------------------------------------------------------------
+
+
+@pytest.fixture
+def late_devices(technician, other_technician):
+    return {
+        "very": DeviceFactory(
+            status=S.ASSIGNED, assigned_to=other_technician, expected_delivery_date=days(-9)
+        ),
+        "bit": DeviceFactory(
+            status=S.ASSIGNED, assigned_to=technician, expected_delivery_date=days(-1)
+        ),
+        "nobody": DeviceFactory(expected_delivery_date=days(-3)),
+    }
+
+
+@pytest.mark.django_db
+def test_overdue_lists_open_late_devices_most_late_first(
+    client_for, front_desk, technician, late_devices
+):
+    DeviceFactory(status=S.READY, assigned_to=technician, expected_delivery_date=days(-20))
+    DeviceFactory(expected_delivery_date=days(0))  # due today is not late yet
+    response = client_for(front_desk).get(OVERDUE)
+    assert [d.pk for d, _f in response.context["rows"]] == [
+        late_devices["very"].pk,
+        late_devices["nobody"].pk,
+        late_devices["bit"].pk,
+    ]
+    html = response.content.decode()
+    assert "9 days late" in html and "1 day late" in html
+    assert "unassigned" in html
+    assert response.context["can_reassign"] is False
+    assert "Reassign</button>" not in html
+
+
+@pytest.mark.django_db
+def test_a_technician_sees_their_own_overdue_jobs_first(client_for, technician, late_devices):
+    rows = client_for(technician).get(OVERDUE).context["rows"]
+    assert rows[0][0].pk == late_devices["bit"].pk
+
+
+@pytest.mark.django_db
+def test_manager_reassigns_with_a_new_date_and_reason(
+    client_for, manager, technician, late_devices
+):
+    device = late_devices["very"]
+    response = client_for(manager).post(
+        OVERDUE,
+        {
+            "device": device.pk,
+            f"d{device.pk}-technician": technician.pk,
+            f"d{device.pk}-expected_delivery_date": days(2).isoformat(),
+            f"d{device.pk}-reason": "Meena on leave",
+        },
+        follow=True,
+    )
+    device.refresh_from_db()
+    assert device.assigned_to == technician
+    assert device.expected_delivery_date == days(2)
+    assert list(device.events.values_list("kind", "note")) == [
+        (Kind.REASSIGNED, "Meena on leave"),
+        (Kind.DEADLINE, "Meena on leave"),
+    ]
+    assert f"{device.job_number} is now with" in response.content.decode()
+    assert device.pk not in [d.pk for d, _f in response.context["rows"]]
+
+
+@pytest.mark.django_db
+def test_reassign_of_an_unassigned_overdue_device_assigns_it(
+    client_for, owner, technician, late_devices
+):
+    device = late_devices["nobody"]
+    client_for(owner).post(
+        OVERDUE,
+        {
+            "device": device.pk,
+            f"d{device.pk}-technician": technician.pk,
+            f"d{device.pk}-expected_delivery_date": days(1).isoformat(),
+            f"d{device.pk}-reason": "Nobody picked it up",
+        },
+    )
+    device.refresh_from_db()
+    assert (device.status, device.assigned_to) == (S.ASSIGNED, technician)
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(
+    ("field", "value", "message"),
+    [
+        ("reason", "", "Give a reason"),
+        ("expected_delivery_date", "past", "cannot be in the past"),
+        ("technician", "", "Choose a technician."),
+    ],
+)
+def test_refused_reassign_shows_errors_next_to_the_row_fields(
+    field, value, message, client_for, manager, technician, late_devices
+):
+    device = late_devices["very"]
+    data = {
+        "device": device.pk,
+        f"d{device.pk}-technician": technician.pk,
+        f"d{device.pk}-expected_delivery_date": days(2).isoformat(),
+        f"d{device.pk}-reason": "Because",
+    }
+    data[f"d{device.pk}-{field}"] = days(-1).isoformat() if value == "past" else value
+    response = client_for(manager).post(OVERDUE, data)
+    assert response.status_code == 200
+    rows = dict(response.context["rows"])
+    form = rows[device]
+    assert message in " ".join(form.errors[field])
+    html = response.content.decode()
+    assert message in html and "is-invalid" in html
+    assert device.job_number in html  # the message on top names the job
+    if field == "reason":
+        assert form["expected_delivery_date"].value() == days(2).isoformat()  # kept
+    device.refresh_from_db()
+    assert not device.events.exists()
+
+
+@pytest.mark.django_db
+def test_keeping_the_technician_and_giving_a_new_date_only_moves_the_date(
+    client_for, manager, other_technician
+):
+    device = DeviceFactory(
+        status=S.ASSIGNED, assigned_to=other_technician, expected_delivery_date=days(-2)
+    )
+    response = client_for(manager).post(
+        OVERDUE,
+        {
+            "device": device.pk,
+            f"d{device.pk}-technician": other_technician.pk,
+            f"d{device.pk}-expected_delivery_date": days(0).isoformat(),
+            f"d{device.pk}-reason": "More time",
+        },
+        follow=True,
+    )
+    assert response.status_code == 200
+    device.refresh_from_db()
+    assert device.expected_delivery_date == days(0)
+    assert device.assigned_to == other_technician
+    assert list(device.events.values_list("kind", flat=True)) == [Kind.DEADLINE]
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("who", ["technician", "front_desk"])
+def test_staff_see_overdue_but_cannot_reassign(
+    who, request, client_for, other_technician, late_devices
+):
+    client = client_for(request.getfixturevalue(who))
+    assert client.get(OVERDUE).status_code == 200
+    device = late_devices["bit"]
+    response = client.post(
+        OVERDUE,
+        {
+            "device": device.pk,
+            f"d{device.pk}-technician": other_technician.pk,
+            f"d{device.pk}-expected_delivery_date": days(2).isoformat(),
+            f"d{device.pk}-reason": "x",
+        },
+    )
+    assert response.status_code == 403
+    device.refresh_from_db()
+    assert device.expected_delivery_date == days(-1)
+
+
+@pytest.mark.django_db
+def test_reassign_of_a_missing_device_is_404(client_for, manager):
+    assert client_for(manager).post(OVERDUE, {"device": 999}).status_code == 404
+
+
+@pytest.mark.django_db
+def test_nothing_overdue_says_so(client_for, manager):
+    assert "Nothing is overdue" in client_for(manager).get(OVERDUE).content.decode()
+
+
+@pytest.mark.django_db
+def test_overdue_query_count_does_not_grow(
+    client_for, manager, technician, django_assert_max_num_queries
+):
+    client = client_for(manager)
+    client.get(OVERDUE)
+    for _ in range(3):
+        DeviceFactory(status=S.ASSIGNED, assigned_to=technician, expected_delivery_date=days(-2))
+    with django_assert_max_num_queries(50) as small:
+        client.get(OVERDUE)
+    for _ in range(30):
+        DeviceFactory(status=S.ASSIGNED, assigned_to=technician, expected_delivery_date=days(-2))
+    with django_assert_max_num_queries(len(small.captured_queries)):
+        response = client.get(OVERDUE)
+    assert len(response.context["rows"]) == 33

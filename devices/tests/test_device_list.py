@@ -1,0 +1,172 @@
+import datetime
+
+import pytest
+from django.utils import timezone
+
+from customers.tests.factories import CustomerFactory
+from devices.models import DeviceStatus
+from devices.tests.factories import DeviceFactory
+
+URL = "/devices/"
+S = DeviceStatus
+
+
+def listed(client, **params):
+    response = client.get(URL, params)
+    assert response.status_code == 200
+    return [d.job_number for d in response.context["page"].object_list]
+
+
+@pytest.fixture
+def client(client_for, front_desk):
+    return client_for(front_desk)
+
+
+@pytest.mark.django_db
+def test_columns_link_to_the_service_page_and_show_status(client, technician):
+    device = DeviceFactory(status=S.ASSIGNED, assigned_to=technician)
+    html = client.get(URL).content.decode()
+    assert f'href="/service/{device.pk}"' in html
+    assert "status-assigned" in html
+    assert device.customer.name in html
+    assert str(technician) in html
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("typed", ["98450 12345", "+91 98450 12345", "919845012345", "45012345"])
+def test_search_finds_a_customer_number_in_any_form(client, typed):
+    wanted = DeviceFactory(customer=CustomerFactory(whatsapp_number="+919845012345"))
+    DeviceFactory(customer=CustomerFactory(whatsapp_number="+919900011122"))
+    assert listed(client, q=typed) == [wanted.job_number]
+
+
+@pytest.mark.django_db
+def test_search_by_job_number_name_and_serial(client):
+    a = DeviceFactory(customer=CustomerFactory(name="Lakshmi Rao"), serial_number="CN-77X1")
+    b = DeviceFactory(customer=CustomerFactory(name="Imran Khan"), serial_number="SN-0001")
+    assert listed(client, q=a.job_number) == [a.job_number]
+    assert listed(client, q="lakshmi") == [a.job_number]
+    assert listed(client, q="cn-77") == [a.job_number]
+    assert listed(client, q="imran") == [b.job_number]
+    assert listed(client, q="nobody at all") == []
+
+
+@pytest.mark.django_db
+def test_filters_status_technician_customer(client, technician, other_technician):
+    mine = DeviceFactory(status=S.ASSIGNED, assigned_to=technician)
+    theirs = DeviceFactory(status=S.ASSIGNED, assigned_to=other_technician)
+    waiting = DeviceFactory()
+    assert listed(client, status="received") == [waiting.job_number]
+    assert set(listed(client, status="assigned")) == {mine.job_number, theirs.job_number}
+    assert listed(client, technician=technician.pk) == [mine.job_number]
+    assert listed(client, customer=theirs.customer_id) == [theirs.job_number]
+
+
+@pytest.mark.django_db
+def test_received_date_range_uses_the_shop_day(client):
+    today = timezone.localdate()
+    old = DeviceFactory(
+        received_at=timezone.make_aware(
+            datetime.datetime.combine(today - datetime.timedelta(days=10), datetime.time(23, 30))
+        )
+    )
+    new = DeviceFactory(
+        received_at=timezone.make_aware(datetime.datetime.combine(today, datetime.time(0, 5)))
+    )
+    ten_days_ago = (today - datetime.timedelta(days=10)).isoformat()
+    assert listed(client, received_after=today.isoformat()) == [new.job_number]
+    assert listed(client, received_before=ten_days_ago) == [old.job_number]
+    assert listed(client, received_after=ten_days_ago, received_before=ten_days_ago) == [
+        old.job_number
+    ]
+
+
+@pytest.mark.django_db
+def test_overdue_filter_and_red_due_date(client, technician):
+    late = DeviceFactory(
+        status=S.ASSIGNED,
+        assigned_to=technician,
+        expected_delivery_date=timezone.localdate() - datetime.timedelta(days=2),
+    )
+    DeviceFactory()  # due in 3 days
+    DeviceFactory(
+        status=S.READY,
+        assigned_to=technician,
+        expected_delivery_date=timezone.localdate() - datetime.timedelta(days=2),
+    )  # ready is never overdue
+    assert listed(client, overdue=1) == [late.job_number]
+    assert "text-danger" in client.get(URL, {"overdue": 1}).content.decode()
+
+
+@pytest.mark.django_db
+def test_a_technician_sees_their_own_jobs_first_and_can_show_only_theirs(
+    client_for, technician, other_technician
+):
+    now = timezone.now()
+    mine = DeviceFactory(
+        status=S.ASSIGNED, assigned_to=technician, received_at=now - datetime.timedelta(days=5)
+    )
+    newer = [
+        DeviceFactory(
+            status=S.ASSIGNED,
+            assigned_to=other_technician,
+            received_at=now - datetime.timedelta(hours=n),
+        )
+        for n in range(3)
+    ]
+    client = client_for(technician)
+    order = listed(client)
+    assert order[0] == mine.job_number
+    assert order[1:] == [d.job_number for d in newer]
+    assert listed(client, mine=1) == [mine.job_number]
+
+
+@pytest.mark.django_db
+def test_others_see_the_newest_first(client):
+    now = timezone.now()
+    devices = [DeviceFactory(received_at=now - datetime.timedelta(hours=n)) for n in range(3)]
+    assert listed(client) == [d.job_number for d in devices]
+
+
+@pytest.mark.django_db
+def test_pagination_keeps_the_filters(client):
+    for _ in range(30):
+        DeviceFactory()
+    response = client.get(URL, {"status": "received"})
+    page = response.context["page"]
+    assert page.paginator.num_pages == 2
+    assert len(page.object_list) == 25
+    assert "status=received&amp;page=2" in response.content.decode()
+    assert len(listed(client, status="received", page=2)) == 5
+
+
+@pytest.mark.django_db
+def test_bad_filter_values_do_not_break_the_page(client):
+    DeviceFactory()
+    response = client.get(
+        URL, {"status": "bogus", "technician": "abc", "received_after": "31/31/2026", "page": "x"}
+    )
+    assert response.status_code == 200
+
+
+@pytest.mark.django_db
+def test_empty_list_says_what_to_do(client):
+    html = client.get(URL).content.decode()
+    assert "No devices yet" in html
+    assert "Take the first device in" in html
+
+
+@pytest.mark.django_db
+def test_query_count_does_not_grow_with_rows(client_for, technician, django_assert_max_num_queries):
+    client = client_for(technician)
+    params = {"q": "Pavilion", "status": "assigned"}
+    for _ in range(5):
+        DeviceFactory(status=S.ASSIGNED, assigned_to=technician, serial_number="Pavilion")
+    client.get(URL)  # first request of the session: shop settings row, session
+    with django_assert_max_num_queries(50) as small:
+        assert len(client.get(URL, params).context["page"].object_list) == 5
+    for _ in range(35):
+        DeviceFactory(status=S.ASSIGNED, assigned_to=technician, serial_number="Pavilion")
+    with django_assert_max_num_queries(len(small.captured_queries)) as big:
+        assert len(client.get(URL, params).context["page"].object_list) == 25
+    assert len(big.captured_queries) == len(small.captured_queries)

@@ -1,0 +1,298 @@
+from decimal import Decimal
+
+import pytest
+from django.urls import reverse
+
+from devices.models import DeviceEvent, DevicePhoto, DeviceStatus, Service, SparePart
+from devices.services import part_add, service_update
+from devices.tests.factories import DeviceFactory, ServiceFactory, SparePartFactory
+from devices.tests.helpers import image_upload, text_pretending_to_be_jpeg
+
+Kind = DeviceEvent.Kind
+HTMX = {"HTTP_HX_REQUEST": "true"}
+
+
+@pytest.fixture
+def job(technician):
+    device = DeviceFactory(status=DeviceStatus.ASSIGNED, assigned_to=technician)
+    ServiceFactory(device=device)
+    return device
+
+
+def service_post(labour="450", **extra):
+    return {
+        "diagnosis": "Dead power IC",
+        "work_done": "Replaced IC",
+        "labour_charge": labour,
+        **extra,
+    }
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(
+    "who", ["owner", "manager", "technician", "other_technician", "front_desk"]
+)
+def test_every_staff_member_sees_the_service_page(who, request, client_for, job):
+    user = request.getfixturevalue(who)
+    response = client_for(user).get(reverse("devices:service", args=[job.pk]))
+    assert response.status_code == 200
+    assert job.job_number in response.content.decode()
+    editable = who in ("owner", "manager", "technician")
+    assert response.context["can_edit"] is editable
+    assert ('name="labour_charge"' in response.content.decode()) is editable
+
+
+@pytest.mark.django_db
+def test_original_route_works_with_and_without_slash(client_for, front_desk, job):
+    client = client_for(front_desk)
+    assert client.get(f"/service/{job.pk}").status_code == 200
+    assert client.get(f"/service/{job.pk}/").status_code == 200
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(
+    ("who", "status"),
+    [
+        ("owner", 302),
+        ("manager", 302),
+        ("technician", 302),
+        ("other_technician", 403),
+        ("front_desk", 403),
+    ],
+)
+def test_only_the_assigned_technician_and_managers_save_the_service(
+    who, status, request, client_for, job
+):
+    user = request.getfixturevalue(who)
+    response = client_for(user).post(reverse("devices:service", args=[job.pk]), service_post())
+    assert response.status_code == status
+    service = Service.objects.get(device=job)
+    if status == 302:
+        assert service.labour_charge == Decimal("450.00")
+        assert service.updated_by == user
+        event = job.events.get(kind=Kind.SERVICE)
+        assert event.by == user
+        assert "labour charge" in event.note
+    else:
+        assert service.labour_charge == Decimal("0.00")
+        assert not job.events.exists()
+
+
+@pytest.mark.django_db
+def test_anonymous_is_sent_to_login(anonymous, job):
+    response = anonymous.get(reverse("devices:service", args=[job.pk]))
+    assert response.status_code == 302
+    assert response["Location"].startswith(reverse("accounts:login"))
+    response = anonymous.post(reverse("devices:part_add", args=[job.pk]), {"name": "x"})
+    assert response["Location"].startswith(reverse("accounts:login"))
+    assert not SparePart.objects.exists()
+
+
+@pytest.mark.django_db
+def test_missing_device_is_404(client_for, manager):
+    assert client_for(manager).get("/service/9999").status_code == 404
+
+
+@pytest.mark.django_db
+def test_refused_service_form_keeps_what_was_typed(client_for, technician, job):
+    response = client_for(technician).post(
+        reverse("devices:service", args=[job.pk]), service_post(labour="-5", diagnosis="Typed text")
+    )
+    assert response.status_code == 200
+    form = response.context["form"]
+    assert "labour_charge" in form.errors
+    assert form["diagnosis"].value() == "Typed text"
+    assert Service.objects.get(device=job).diagnosis == ""
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(
+    "status", [DeviceStatus.READY, DeviceStatus.DELIVERED, DeviceStatus.RETURNED]
+)
+def test_service_of_a_closed_device_cannot_change(status, client_for, manager, technician):
+    device = DeviceFactory(status=status, assigned_to=technician)
+    ServiceFactory(device=device, diagnosis="As billed")
+    part = SparePartFactory(service=device.service)
+    client = client_for(manager)
+    page = client.get(reverse("devices:service", args=[device.pk]))
+    assert 'name="labour_charge"' not in page.content.decode()
+    assert "can no longer change" in page.content.decode()
+
+    response = client.post(reverse("devices:service", args=[device.pk]), service_post())
+    assert response.status_code == 200
+    assert "reopen it first" in " ".join(response.context["form"].non_field_errors())
+    assert Service.objects.get(device=device).diagnosis == "As billed"
+
+    response = client.post(
+        reverse("devices:part_add", args=[device.pk]),
+        {"name": "RAM", "quantity": 1, "unit_cost": "900"},
+        **HTMX,
+    )
+    assert "reopen it first" in response.content.decode()
+    response = client.post(reverse("devices:part_delete", args=[device.pk, part.pk]), **HTMX)
+    assert "reopen it first" in response.content.decode()
+    assert list(SparePart.objects.all()) == [part]
+    assert not device.events.exists()
+
+
+@pytest.mark.django_db
+def test_adding_a_part_with_htmx_returns_the_parts_and_timeline(client_for, technician, job):
+    response = client_for(technician).post(
+        reverse("devices:part_add", args=[job.pk]),
+        {"name": "Keyboard", "quantity": "2", "unit_cost": "450.50"},
+        **HTMX,
+    )
+    assert response.status_code == 200
+    assert [t.name for t in response.templates][0] == "devices/_parts.html"
+    html = response.content.decode()
+    assert 'id="parts"' in html
+    assert "<html" not in html  # a partial, not a page
+    assert "₹901.00" in html  # 2 × 450.50
+    assert 'hx-swap-oob="true"' in html and "Spare part added" in html
+    part = SparePart.objects.get()
+    assert (part.quantity, part.unit_cost, part.added_by) == (2, Decimal("450.50"), technician)
+    event = job.events.get(kind=Kind.PART_ADDED)
+    assert event.to_value == "Keyboard × 2"
+
+
+@pytest.mark.django_db
+def test_running_total_is_labour_plus_parts_in_decimal(client_for, manager, job):
+    service_update(device=job, by=manager, diagnosis="", work_done="", labour_charge="300.10")
+    part_add(device=job, by=manager, name="Fan", quantity=3, unit_cost="0.10")
+    part_add(device=job, by=manager, name="Paste", quantity=1, unit_cost="99.99")
+    response = client_for(manager).get(reverse("devices:service", args=[job.pk]))
+    totals = response.context["totals"]
+    assert totals == {
+        "labour": Decimal("300.10"),
+        "parts": Decimal("100.29"),
+        "total": Decimal("400.39"),
+    }
+    assert all(isinstance(v, Decimal) for v in totals.values())
+    assert "₹400.39" in response.content.decode()
+
+
+@pytest.mark.django_db
+def test_refused_part_shows_errors_next_to_the_fields(client_for, technician, job):
+    response = client_for(technician).post(
+        reverse("devices:part_add", args=[job.pk]),
+        {"name": "", "quantity": "0", "unit_cost": "abc"},
+        **HTMX,
+    )
+    assert response.status_code == 200
+    form = response.context["part_form"]
+    assert set(form.errors) == {"name", "quantity", "unit_cost"}
+    assert "invalid-feedback" in response.content.decode()
+    assert not SparePart.objects.exists()
+
+
+@pytest.mark.django_db
+def test_removing_a_part_records_what_it_was(client_for, technician, job):
+    part = SparePartFactory(service=job.service, name="Battery", quantity=1, unit_cost="2100")
+    response = client_for(technician).post(
+        reverse("devices:part_delete", args=[job.pk, part.pk]), **HTMX
+    )
+    assert response.status_code == 200
+    assert not SparePart.objects.exists()
+    event = job.events.get(kind=Kind.PART_REMOVED)
+    assert event.from_value == "Battery × 1"
+    assert "₹2,100.00" in event.note
+
+
+@pytest.mark.django_db
+def test_part_of_another_device_is_404(client_for, manager, job):
+    other = SparePartFactory()
+    response = client_for(manager).post(reverse("devices:part_delete", args=[job.pk, other.pk]))
+    assert response.status_code == 404
+    assert SparePart.objects.filter(pk=other.pk).exists()
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("who", ["other_technician", "front_desk"])
+def test_parts_cannot_be_changed_by_someone_not_assigned(who, request, client_for, job):
+    part = SparePartFactory(service=job.service)
+    client = client_for(request.getfixturevalue(who))
+    add = client.post(
+        reverse("devices:part_add", args=[job.pk]), {"name": "X", "quantity": 1, "unit_cost": 1}
+    )
+    remove = client.post(reverse("devices:part_delete", args=[job.pk, part.pk]))
+    assert (add.status_code, remove.status_code) == (403, 403)
+    assert list(SparePart.objects.all()) == [part]
+
+
+@pytest.mark.django_db
+def test_parts_routes_refuse_get(client_for, manager, job):
+    assert client_for(manager).get(reverse("devices:part_add", args=[job.pk])).status_code == 405
+
+
+@pytest.mark.django_db
+def test_without_htmx_part_add_redirects_back_with_a_message(client_for, manager, job):
+    response = client_for(manager).post(
+        reverse("devices:part_add", args=[job.pk]),
+        {"name": "SSD 512 GB", "quantity": 1, "unit_cost": "3200"},
+        follow=True,
+    )
+    assert response.redirect_chain[-1][0] == reverse("devices:service", args=[job.pk])
+    assert "SSD 512 GB added" in response.content.decode()
+
+
+@pytest.mark.django_db
+def test_timeline_shows_who_when_from_to_and_note(client_for, front_desk, manager, technician):
+    from devices.workflow import device_assign
+
+    device = DeviceFactory()
+    device_assign(device=device, technician=technician, by=manager, note="Priority customer")
+    page = client_for(front_desk).get(reverse("devices:service", args=[device.pk])).content.decode()
+    assert "Assigned" in page
+    assert "unassigned" in page and str(technician) in page
+    assert "Priority customer" in page
+    assert f"by {manager}" in page
+
+
+@pytest.mark.django_db
+def test_photos_are_served_only_to_logged_in_staff(client_for, anonymous, front_desk, manager, job):
+    client = client_for(manager)
+    response = client.post(
+        reverse("devices:photos_add", args=[job.pk]), {"photos": [image_upload()]}, follow=True
+    )
+    assert "1 photo(s) added" in response.content.decode()
+    photo = DevicePhoto.objects.get()
+    url = reverse("devices:photo", args=[photo.pk])
+    assert anonymous.get(url).status_code == 302
+    served = client_for(front_desk).get(url)
+    assert served.status_code == 200
+    assert served["Content-Type"] == "image/jpeg"
+    assert b"".join(served.streaming_content)[:2] == b"\xff\xd8"  # a JPEG
+    assert client_for(front_desk).get(reverse("devices:photo", args=[999])).status_code == 404
+
+
+@pytest.mark.django_db
+def test_adding_a_non_image_photo_on_the_service_page_is_refused(client_for, manager, job):
+    response = client_for(manager).post(
+        reverse("devices:photos_add", args=[job.pk]),
+        {"photos": [text_pretending_to_be_jpeg()]},
+        follow=True,
+    )
+    assert "No photo was added" in response.content.decode()
+    assert not DevicePhoto.objects.exists()
+
+
+@pytest.mark.django_db
+def test_actions_card_includes_the_billing_actions(client_for, manager, job):
+    response = client_for(manager).get(reverse("devices:service", args=[job.pk]))
+    assert "billing/_device_actions.html" in [t.name for t in response.templates]
+    assert 'id="actions"' in response.content.decode()
+
+
+@pytest.mark.django_db
+def test_service_page_query_count_does_not_grow_with_parts_and_events(
+    client_for, manager, job, django_assert_max_num_queries
+):
+    client = client_for(manager)
+    url = reverse("devices:service", args=[job.pk])
+    part_add(device=job, by=manager, name="A", quantity=1, unit_cost=1)
+    with django_assert_max_num_queries(40) as few:
+        client.get(url)
+    for n in range(30):
+        part_add(device=job, by=manager, name=f"P{n}", quantity=1, unit_cost=1)
+    with django_assert_max_num_queries(len(few.captured_queries)):
+        client.get(url)

@@ -1,0 +1,19 @@
+"""Device pages, split by topic: intake (and the slip), lists (device list, assignment,
+overdue), the service page (with spare parts and photos)."""
+
+from .intake import add_device, intake_slip
+from .lists import device_assign, device_list, overdue
+from .service import part_add, part_delete, photo, photos_add, service
+
+__all__ = [
+    "add_device",
+    "device_assign",
+    "device_list",
+    "intake_slip",
+    "overdue",
+    "part_add",
+    "part_delete",
+    "photo",
+    "photos_add",
+    "service",
+]

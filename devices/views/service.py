@@ -1,0 +1,206 @@
+import mimetypes
+
+from django.contrib import messages
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.http import FileResponse, Http404
+from django.shortcuts import get_object_or_404, redirect, render
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
+
+from telite.permissions import STAFF, is_manager, role_required
+
+from ..forms import PhotoForm, ServiceForm, SparePartForm
+from ..models import Device, DevicePhoto, SparePart
+from ..selectors import device_for_service, device_timeline, service_parts
+from ..services import part_add as add_part
+from ..services import part_remove, service_totals, service_update
+from ..services import photos_add as add_photos
+from .common import add_service_errors, error_text
+
+
+def can_edit_service(user, device: Device) -> bool:
+    """SPEC §5: the assigned technician, managers and admins edit a device's service."""
+    return is_manager(user) or (
+        device.assigned_to_id is not None and device.assigned_to_id == user.pk
+    )
+
+
+def _device_or_404(pk) -> Device:
+    try:
+        return device_for_service(pk)
+    except Device.DoesNotExist as exc:
+        raise Http404("No such device.") from exc
+
+
+def _require_editor(request, device: Device) -> None:
+    if not can_edit_service(request.user, device):
+        raise PermissionDenied(
+            f"Only {device.assigned_to or 'the assigned technician'}, a manager or an admin "
+            f"can change the service of {device.job_number}."
+        )
+
+
+def _parts_context(device, *, part_form=None, can_edit=False, error=None):
+    service, parts = service_parts(device)
+    return {
+        "service": service,
+        "device": device,
+        "parts": parts,
+        "totals": service_totals(service, parts),
+        "part_form": part_form or SparePartForm(),
+        "can_edit": can_edit,
+        "editable_state": device.is_open,
+        "parts_error": error,
+    }
+
+
+@role_required(STAFF)
+@require_http_methods(["GET", "POST"])
+def service(request, pk):
+    """Every role reads; the assigned technician, managers and admins save the service."""
+    device = _device_or_404(pk)
+    can_edit = can_edit_service(request.user, device)
+    if request.method == "POST":
+        _require_editor(request, device)
+        # A bound ModelForm writes into its instance while validating; give it a copy.
+        form = ServiceForm(request.POST, instance=service_parts(device)[0])
+        if form.is_valid():
+            try:
+                service_update(
+                    device=device,
+                    by=request.user,
+                    diagnosis=form.cleaned_data["diagnosis"],
+                    work_done=form.cleaned_data["work_done"],
+                    labour_charge=form.cleaned_data["labour_charge"],
+                )
+            except ValidationError as exc:
+                add_service_errors(form, exc)
+            else:
+                messages.success(request, f"Service of {device.job_number} saved.")
+                return redirect("devices:service", pk=device.pk)
+    context = _parts_context(device, can_edit=can_edit)
+    if request.method != "POST":
+        form = ServiceForm(instance=context["service"])
+    context.update(
+        {
+            "form": form,
+            "timeline": device_timeline(device),
+            "photos": list(device.photos.all()),
+            "photo_form": PhotoForm(),
+        }
+    )
+    return render(request, "devices/service.html", context)
+
+
+def _parts_response(request, device, **kwargs):
+    context = _parts_context(device, can_edit=can_edit_service(request.user, device), **kwargs)
+    if request.htmx:
+        # The timeline below the parts gains the event just recorded (out-of-band swap).
+        context["oob_timeline"] = list(device_timeline(device))
+        return render(request, "devices/_parts.html", context)
+    return None
+
+
+@role_required(STAFF)
+@require_POST
+def part_add(request, pk):
+    """The assigned technician, managers and admins: add a spare part (htmx partial)."""
+    device = _device_or_404(pk)
+    _require_editor(request, device)
+    form = SparePartForm(request.POST)
+    error = None
+    if form.is_valid():
+        try:
+            part = add_part(
+                device=device,
+                by=request.user,
+                name=form.cleaned_data["name"],
+                quantity=form.cleaned_data["quantity"],
+                unit_cost=form.cleaned_data["unit_cost"],
+            )
+        except ValidationError as exc:
+            if hasattr(exc, "error_dict"):
+                add_service_errors(form, exc)
+            else:
+                error = error_text(exc)
+        else:
+            form = None
+            if not request.htmx:
+                messages.success(request, f"{part.name} added to {device.job_number}.")
+    response = _parts_response(request, device, part_form=form, error=error)
+    if response is not None:
+        return response
+    if error or (form is not None and form.errors):
+        messages.error(
+            request,
+            error
+            or "The part was not added: "
+            + " ".join(e for errs in form.errors.values() for e in errs),
+        )
+    return redirect("devices:service", pk=device.pk)
+
+
+@role_required(STAFF)
+@require_POST
+def part_delete(request, pk, part_id):
+    """The assigned technician, managers and admins: remove a spare part (htmx partial)."""
+    device = _device_or_404(pk)
+    _require_editor(request, device)
+    part = get_object_or_404(
+        SparePart.objects.select_related("service"), pk=part_id, service__device=device
+    )
+    error = None
+    try:
+        part_remove(part=part, by=request.user)
+    except ValidationError as exc:
+        error = error_text(exc)
+    response = _parts_response(request, device, error=error)
+    if response is not None:
+        return response
+    if error:
+        messages.error(request, error)
+    else:
+        messages.success(request, f"{part.name} removed from {device.job_number}.")
+    return redirect("devices:service", pk=device.pk)
+
+
+@role_required(STAFF)
+@require_POST
+def photos_add(request, pk):
+    """The assigned technician, managers and admins: attach more photos to a device."""
+    device = _device_or_404(pk)
+    _require_editor(request, device)
+    form = PhotoForm(request.POST, request.FILES)
+    if form.is_valid():
+        try:
+            stored = add_photos(device=device, photos=form.cleaned_data["photos"], by=request.user)
+        except ValidationError as exc:
+            messages.error(request, error_text(exc))
+        else:
+            messages.success(request, f"{len(stored)} photo(s) added to {device.job_number}.")
+    else:
+        messages.error(
+            request,
+            "No photo was added: " + " ".join(e for errs in form.errors.values() for e in errs),
+        )
+    return redirect("devices:service", pk=device.pk)
+
+
+@role_required(STAFF)
+@require_GET
+def photo(request, pk):
+    """Logged-in staff only: a device photo, streamed by the app (never a public URL)."""
+    obj = get_object_or_404(DevicePhoto, pk=pk)
+    try:
+        handle = obj.image.open("rb")
+    except (FileNotFoundError, ValueError) as exc:
+        raise Http404("The photo file is missing.") from exc
+    content_type = mimetypes.guess_type(obj.image.name)[0] or "application/octet-stream"
+    response = FileResponse(handle, content_type=content_type)
+    response["Content-Disposition"] = f'inline; filename="photo-{obj.pk}{_suffix(obj)}"'
+    response["Cache-Control"] = "private, max-age=3600"
+    return response
+
+
+def _suffix(obj) -> str:
+    name = obj.image.name or ""
+    return name[name.rfind(".") :] if "." in name else ""
