@@ -81,19 +81,30 @@ class BillStatus(models.TextChoices):
     VOID = "void", "Void"
 
 
+class BillKind(models.TextChoices):
+    REPAIR = "repair", "Repair"
+    INSPECTION = "inspection", "Inspection charge (returned unrepaired)"
+
+
 class Bill(TimeStampedModel):
     """The bill of a device, issued when the repair is closed (SPEC §3, §6).
 
     Lines are copied from the service at closing, so later edits to the service do not
     change an issued bill. A bill is never deleted: a reopened device's bill is voided with
-    a reason and a new one is issued when it closes again.
+    a reason and a new one is issued when it closes again. ``amount_received`` is the sum
+    of the bill's payments less any refund made when it was issued; it only changes under
+    a lock on the bill (``billing.services``).
     """
 
     Status = BillStatus
+    Kind = BillKind
     ACTIVE = (BillStatus.OPEN, BillStatus.PARTLY_PAID, BillStatus.PAID)
 
     device = models.ForeignKey(
         "devices.Device", on_delete=models.PROTECT, related_name="bills", verbose_name="device"
+    )
+    kind = models.CharField(
+        "bill for", max_length=12, choices=BillKind.choices, default=BillKind.REPAIR, editable=False
     )
     number = models.CharField("bill number", max_length=30, unique=True, editable=False)
     financial_year = models.CharField("financial year", max_length=7, editable=False)
@@ -112,6 +123,11 @@ class Bill(TimeStampedModel):
         choices=BillStatus.choices,
         default=BillStatus.OPEN,
         editable=False,
+    )
+    notes = models.TextField(
+        "notes on the bill",
+        blank=True,
+        help_text="Printed on the bill, e.g. warranty on the replaced part.",
     )
     void_reason = models.CharField("reason voided", max_length=300, blank=True, editable=False)
     voided_at = models.DateTimeField("voided at", null=True, blank=True, editable=False)
@@ -141,6 +157,13 @@ class Bill(TimeStampedModel):
                 fields=["financial_year", "sequence"], name="bill_unique_sequence_per_year"
             ),
             models.CheckConstraint(condition=Q(discount__gte=0), name="bill_discount_not_negative"),
+            models.CheckConstraint(
+                condition=Q(discount__lte=F("subtotal")), name="bill_discount_within_subtotal"
+            ),
+            models.CheckConstraint(
+                condition=Q(bill_value=F("subtotal") - F("discount")),
+                name="bill_total_is_subtotal_less_discount",
+            ),
             models.CheckConstraint(condition=Q(bill_value__gte=0), name="bill_value_not_negative"),
             models.CheckConstraint(
                 condition=Q(amount_received__gte=0), name="bill_received_not_negative"
@@ -152,12 +175,22 @@ class Bill(TimeStampedModel):
             ),
         ]
         indexes = [
+            # Bills issued in a period (dashboard "bills today", the books).
             models.Index(fields=["issued_at"], name="bill_issued_at_idx"),
             models.Index(fields=["status"], name="bill_status_idx"),
         ]
 
     def __str__(self):
         return self.number
+
+    @property
+    def pdf_filename(self) -> str:
+        """``TB/2026-27/00042`` -> ``TB-2026-27-00042.pdf``."""
+        return self.number.replace("/", "-") + ".pdf"
+
+    @property
+    def pdf_is_current(self) -> bool:
+        return bool(self.pdf_file) and self.pdf_version == self.version
 
     @property
     def balance(self) -> Decimal:
@@ -189,10 +222,40 @@ class BillLine(models.Model):
             models.CheckConstraint(
                 condition=Q(unit_price__gte=0), name="billline_price_not_negative"
             ),
+            models.CheckConstraint(condition=Q(amount__gte=0), name="billline_amount_not_negative"),
         ]
 
     def __str__(self):
         return self.description
+
+
+class BillChange(models.Model):
+    """A recorded change to an issued bill (SPEC §3): who, when, why, before and after.
+
+    Managers change a closed bill only through ``billing.services.bill_correct``; rows here
+    are never edited or deleted (pretix keeps invoices immutable in the same spirit).
+    """
+
+    bill = models.ForeignKey(Bill, on_delete=models.PROTECT, related_name="changes")
+    changed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", verbose_name="by"
+    )
+    changed_at = models.DateTimeField("when", default=timezone.now)
+    reason = models.TextField("reason")
+    summary = models.TextField("what changed")
+    before = models.JSONField("before", default=dict)
+    after = models.JSONField("after", default=dict)
+
+    class Meta:
+        ordering = ["changed_at", "pk"]
+        verbose_name = "bill change"
+        constraints = [
+            # A correction without a reason is exactly what the record exists to prevent.
+            models.CheckConstraint(condition=~Q(reason=""), name="billchange_reason_required"),
+        ]
+
+    def __str__(self):
+        return f"{self.bill} changed {self.changed_at:%Y-%m-%d %H:%M}"
 
 
 class PaymentMode(models.TextChoices):
@@ -241,3 +304,33 @@ class Payment(TimeStampedModel):
 
     def __str__(self):
         return f"{self.amount} {self.get_mode_display()}"
+
+
+class Refund(TimeStampedModel):
+    """Money handed back when a device's advances exceed what it is finally billed
+    (a cheaper repair than paid for, or a device returned unrepaired). Made only by
+    ``billing.services`` while issuing the bill or returning the device."""
+
+    device = models.ForeignKey("devices.Device", on_delete=models.PROTECT, related_name="refunds")
+    bill = models.ForeignKey(
+        Bill, on_delete=models.PROTECT, null=True, blank=True, related_name="refunds"
+    )
+    amount = money_field("amount", default=None)
+    mode = models.CharField(
+        "mode", max_length=10, choices=PaymentMode.choices, default=PaymentMode.CASH
+    )
+    reason = models.CharField("reason", max_length=300)
+    refunded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", verbose_name="by"
+    )
+    refunded_at = models.DateTimeField("refunded at", default=timezone.now)
+
+    class Meta:
+        ordering = ["refunded_at", "pk"]
+        constraints = [
+            models.CheckConstraint(condition=Q(amount__gt=0), name="refund_amount_positive"),
+        ]
+        indexes = [models.Index(fields=["refunded_at"], name="refund_refunded_at_idx")]
+
+    def __str__(self):
+        return f"Refund {self.amount} {self.get_mode_display()}"

@@ -1,4 +1,15 @@
-from .models import ShopSettings
+"""Reads that billing's pages (and other apps) share, with their joins done once."""
+
+import datetime
+
+from django.db.models import Case, Count, Exists, F, OuterRef, Prefetch, Q, Sum, Value, When
+from django.db.models.functions import Coalesce
+from django.utils import timezone
+
+from devices.models import Device
+from telite.money import ZERO
+
+from .models import Bill, BillStatus, Payment, Refund, ShopSettings
 
 
 def shop_settings() -> ShopSettings:
@@ -11,10 +22,6 @@ def customer_money_totals(customer_ids) -> dict[int, dict]:
 
     One query whatever the number of customers; customers with no bill are absent.
     """
-    from django.db.models import Sum
-
-    from .models import Bill, BillStatus
-
     rows = (
         Bill.objects.filter(device__customer_id__in=list(customer_ids))
         .exclude(status=BillStatus.VOID)
@@ -28,4 +35,144 @@ def customer_money_totals(customer_ids) -> dict[int, dict]:
             "balance": r["billed"] - r["received"],
         }
         for r in rows
+    }
+
+
+def day_start(day: datetime.date) -> datetime.datetime:
+    """Midnight at the start of ``day`` in the shop's time zone (for indexed range filters)."""
+    return timezone.make_aware(datetime.datetime.combine(day, datetime.time.min))
+
+
+def live_bill(device) -> Bill | None:
+    """The device's current bill (not void), or None."""
+    return Bill.objects.filter(device=device).exclude(status=BillStatus.VOID).first()
+
+
+def bill_for_device(device_id: int) -> Bill | None:
+    """The bill to show for a device: its live bill, else its latest void one, else None.
+
+    Lines, payments, refunds and the change history come with it (five queries in all).
+    """
+    return (
+        Bill.objects.filter(device_id=device_id)
+        .select_related("device__customer", "device__assigned_to", "issued_by", "voided_by")
+        .prefetch_related(
+            "lines",
+            Prefetch("payments", queryset=Payment.objects.select_related("received_by")),
+            Prefetch("refunds", queryset=Refund.objects.select_related("refunded_by")),
+            "changes__changed_by",
+        )
+        # Live first (void sorts after the others), then the newest.
+        .order_by(
+            Case(When(status=BillStatus.VOID, then=Value(1)), default=Value(0)),
+            "-issued_at",
+            "-pk",
+        )
+        .first()
+    )
+
+
+def device_money(device) -> dict:
+    """What the device actions panel needs: the live bill and money held before a bill."""
+    bill = live_bill(device)
+    held = ZERO
+    if bill is None:
+        sums = Payment.objects.filter(device=device, bill__isnull=True).aggregate(
+            paid=Sum("amount")
+        )
+        refunded = Refund.objects.filter(device=device, bill__isnull=True).aggregate(
+            s=Sum("amount")
+        )["s"]
+        held = (sums["paid"] or ZERO) - (refunded or ZERO)
+    return {"bill": bill, "advance_held": held}
+
+
+def _live_bills_prefetch():
+    return Prefetch(
+        "bills", queryset=Bill.objects.exclude(status=BillStatus.VOID), to_attr="live_bills"
+    )
+
+
+def balance_due_q() -> Q:
+    """Devices whose live bill still has money due."""
+    return Q(
+        Exists(
+            Bill.objects.filter(device=OuterRef("pk"), amount_received__lt=F("bill_value"))
+            .exclude(status=BillStatus.VOID)
+            .values("device")
+        )
+    )
+
+
+def devices_awaiting_delivery():
+    """Ready devices, longest waiting first, each with ``live_bills`` (two queries)."""
+    return (
+        Device.objects.filter(status=Device.Status.READY)
+        .select_related("customer", "assigned_to")
+        .prefetch_related(_live_bills_prefetch())
+        .order_by("ready_at", "pk")
+    )
+
+
+def closed_devices():
+    """Ready, delivered and returned devices, newest closed first, with ``closed_at``
+    (ready date, or return date for a device returned unrepaired) and ``live_bills``."""
+    return (
+        Device.objects.filter(
+            status__in=[Device.Status.READY, Device.Status.DELIVERED, Device.Status.RETURNED]
+        )
+        .annotate(closed_at=Coalesce("ready_at", "returned_at"))
+        .select_related("customer", "assigned_to")
+        .prefetch_related(_live_bills_prefetch())
+        .order_by("-closed_at", "-pk")
+    )
+
+
+def bill_totals(devices) -> dict:
+    """Billed, received and due over the live bills of a (filtered) device queryset."""
+    sums = (
+        Bill.objects.filter(device__in=devices.values("pk"))
+        .exclude(status=BillStatus.VOID)
+        .aggregate(billed=Sum("bill_value"), received=Sum("amount_received"), count=Count("pk"))
+    )
+    billed = sums["billed"] or ZERO
+    received = sums["received"] or ZERO
+    return {
+        "billed": billed,
+        "received": received,
+        "due": billed - received,
+        "count": sums["count"],
+    }
+
+
+def payments():
+    """Payments, newest first, with the device, customer, bill and clerk joined."""
+    return Payment.objects.select_related("device__customer", "bill", "received_by").order_by(
+        "-received_at", "-pk"
+    )
+
+
+def payment_totals(payment_qs, refund_qs) -> dict:
+    """Sums over a filtered set of payments and the refunds of the same period."""
+    by_mode = {
+        row["mode"]: row
+        for row in payment_qs.order_by().values("mode").annotate(total=Sum("amount"), n=Count("pk"))
+    }
+    received = sum((row["total"] for row in by_mode.values()), start=ZERO)
+    refunded = refund_qs.aggregate(s=Sum("amount"))["s"] or ZERO
+    modes = [
+        {
+            "mode": mode,
+            "label": label,
+            "total": by_mode.get(mode, {}).get("total") or ZERO,
+            "count": by_mode.get(mode, {}).get("n") or 0,
+        }
+        for mode, label in Payment.Mode.choices
+    ]
+    return {
+        "received": received,
+        "count": sum(m["count"] for m in modes),
+        "refunded": refunded,
+        "net": received - refunded,
+        "modes": modes,
     }

@@ -1,25 +1,282 @@
-"""Bills and payments: every write that moves money or issues a number."""
+"""Bills and payments: every write that moves money, issues a number or changes a bill.
 
+Rules kept here (SPEC §2–§5), for pages and the admin alike:
+
+- A bill is issued when the repair is closed (``bill_close``) or when a device goes back
+  unrepaired with an inspection charge (``return_unrepaired``). Its number
+  ``TB/<financial year>/<5 digits>`` comes from a counter row locked in the same
+  transaction: sequential, no gaps, no duplicates within an Indian financial year.
+- Money taken before the bill (advances) is attached to the bill when it is issued. If the
+  advances are more than the bill, the difference is refunded (a ``Refund`` row), only when
+  the clerk says so at closing; a device returned unrepaired refunds it automatically.
+- ``amount_received`` changes only under a lock on the device and the bill; the balance is
+  never below zero (also a database constraint).
+- An issued bill is never deleted. A manager corrects it (``bill_correct``, recorded with a
+  reason, before and after) or a reopen voids it (``reopen_device``).
+- Locks are always taken device first, then bill, so two services never deadlock.
+"""
+
+import datetime
 import uuid
 from decimal import Decimal
 
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
-from django.db.models import F
+from django.db.models import F, Sum
+from django.utils import timezone
 
-from devices.models import Device, DeviceEvent
-from devices.workflow import record_event
-from telite.money import format_money, to_money
+from devices.models import Device, DeviceEvent, Service
+from devices.workflow import (
+    device_deliver,
+    device_mark_ready,
+    device_reopen,
+    device_return,
+    record_event,
+)
+from telite.money import ZERO, format_money, to_money
+from telite.permissions import is_manager
 
-from .models import Bill, BillStatus, Payment
+from .models import Bill, BillChange, BillCounter, BillKind, BillLine, BillStatus, Payment, Refund
+
+# The largest amount a money column holds (max_digits=12, decimal_places=2).
+MAX_AMOUNT = Decimal("9999999999.99")
+BILL_PREFIX = "TB"
 
 
-def _status_for(bill: Bill) -> str:
-    if bill.amount_received <= 0:
-        return BillStatus.OPEN
-    if bill.amount_received < bill.bill_value:
+# --- numbering -------------------------------------------------------------------------
+
+
+def financial_year(day: datetime.date) -> str:
+    """The Indian financial year (April to March) of a date: 2027-03-31 -> "2026-27"."""
+    start = day.year if day.month >= 4 else day.year - 1
+    return f"{start}-{(start + 1) % 100:02d}"
+
+
+def allocate_bill_number(*, issued_at: datetime.datetime) -> tuple[str, str, int]:
+    """Take the next bill number of the financial year of ``issued_at`` (shop time zone).
+
+    Returns ``(number, financial_year, sequence)``. Must run inside the transaction that
+    creates the bill: the counter row stays locked until it commits, and a rollback gives
+    the number back, so numbers have no gaps.
+    """
+    if not transaction.get_connection().in_atomic_block:
+        raise RuntimeError("allocate_bill_number must run inside the bill's transaction")
+    fy = financial_year(timezone.localtime(issued_at).date())
+    counter, _ = BillCounter.objects.select_for_update().get_or_create(financial_year=fy)
+    counter.last_number = F("last_number") + 1
+    counter.save(update_fields=["last_number"])
+    counter.refresh_from_db(fields=["last_number"])
+    sequence = counter.last_number
+    return f"{BILL_PREFIX}/{fy}/{sequence:05d}", fy, sequence
+
+
+# --- reads used by the writes ----------------------------------------------------------
+
+
+def _status_for(*, bill_value: Decimal, amount_received: Decimal) -> str:
+    if amount_received >= bill_value:
+        return BillStatus.PAID
+    if amount_received > ZERO:
         return BillStatus.PARTLY_PAID
-    return BillStatus.PAID
+    return BillStatus.OPEN
+
+
+def _live_bill(device: Device, *, lock: bool = False) -> Bill | None:
+    qs = Bill.objects.filter(device=device).exclude(status=BillStatus.VOID)
+    if lock:
+        qs = qs.select_for_update()
+    return qs.first()
+
+
+def unbilled_money(device: Device) -> Decimal:
+    """Money held for a device and not yet on a bill: advances less refunds made."""
+    paid = Payment.objects.filter(device=device, bill__isnull=True).aggregate(s=Sum("amount"))["s"]
+    refunded = Refund.objects.filter(device=device, bill__isnull=True).aggregate(s=Sum("amount"))[
+        "s"
+    ]
+    return (paid or ZERO) - (refunded or ZERO)
+
+
+def _money_arg(value, field: str, label: str) -> Decimal:
+    try:
+        amount = to_money(value)
+    except ValueError:
+        raise ValidationError(
+            {field: f"Enter the {label} as a number, e.g. 250 or 250.50."}
+        ) from None
+    if amount < ZERO:
+        raise ValidationError({field: f"The {label} cannot be negative."})
+    if amount > MAX_AMOUNT:
+        raise ValidationError({field: f"The {label} is too large."})
+    return amount
+
+
+def _mode_arg(mode: str, field: str = "mode") -> str:
+    if mode not in Payment.Mode.values:
+        raise ValidationError({field: "Choose cash, UPI, card or bank transfer."})
+    return mode
+
+
+# --- issuing a bill --------------------------------------------------------------------
+
+
+def _service_lines(device: Device) -> list[dict]:
+    """The service's labour and spare parts as bill lines (copied, never linked)."""
+    try:
+        service = Service.objects.get(device=device)
+    except Service.DoesNotExist:
+        return []
+    lines = []
+    if service.labour_charge > ZERO:
+        work = " ".join((service.work_done or "").split())
+        description = f"Labour: {work}" if work else "Labour charges"
+        lines.append(
+            dict(
+                kind=BillLine.Kind.LABOUR,
+                description=description[:200],
+                quantity=1,
+                unit_price=service.labour_charge,
+            )
+        )
+    for part in service.parts.order_by("added_at", "pk"):
+        lines.append(
+            dict(
+                kind=BillLine.Kind.PART,
+                description=part.name[:200],
+                quantity=part.quantity,
+                unit_price=part.unit_cost,
+            )
+        )
+    return lines
+
+
+def _issue_bill(
+    *,
+    device: Device,
+    by,
+    kind: str,
+    lines: list[dict],
+    discount: Decimal,
+    refund_excess: bool,
+    refund_mode: str,
+) -> Bill:
+    """Number a bill, write its lines, attach the device's advances (refunding any excess).
+
+    The caller holds the device lock and has already moved the device.
+    """
+    subtotal = sum(
+        (to_money(line["unit_price"]) * line["quantity"] for line in lines), start=ZERO
+    ).quantize(Decimal("0.01"))
+    if discount > subtotal:
+        raise ValidationError(
+            {
+                "discount": f"The discount ({format_money(discount)}) cannot be more than the "
+                f"bill before discount ({format_money(subtotal)})."
+            }
+        )
+    total = subtotal - discount
+    held = unbilled_money(device)
+    refund = ZERO
+    if held > total:
+        refund = held - total
+        if not refund_excess:
+            raise ValidationError(
+                f"{format_money(held)} was paid in advance but the bill comes to only "
+                f"{format_money(total)}. Check the labour and spare parts, or tick “refund "
+                f"the difference” to close the bill and hand {format_money(refund)} back.",
+                code="advance_exceeds_total",
+            )
+    issued_at = timezone.now()
+    number, fy, sequence = allocate_bill_number(issued_at=issued_at)
+    bill = Bill.objects.create(
+        device=device,
+        kind=kind,
+        number=number,
+        financial_year=fy,
+        sequence=sequence,
+        issued_at=issued_at,
+        issued_by=by,
+        subtotal=subtotal,
+        discount=discount,
+        bill_value=total,
+        amount_received=held - refund,
+        status=_status_for(bill_value=total, amount_received=held - refund),
+    )
+    BillLine.objects.bulk_create(
+        BillLine(
+            bill=bill,
+            position=position,
+            kind=line["kind"],
+            description=line["description"],
+            quantity=line["quantity"],
+            unit_price=to_money(line["unit_price"]),
+            amount=(to_money(line["unit_price"]) * line["quantity"]).quantize(Decimal("0.01")),
+        )
+        for position, line in enumerate(lines, start=1)
+    )
+    Payment.objects.filter(device=device, bill__isnull=True).update(bill=bill)
+    Refund.objects.filter(device=device, bill__isnull=True).update(bill=bill)
+    if refund > ZERO:
+        Refund.objects.create(
+            device=device,
+            bill=bill,
+            amount=refund,
+            mode=refund_mode,
+            reason=f"Advance above the bill total ({number})",
+            refunded_by=by,
+        )
+        record_event(
+            device,
+            kind=DeviceEvent.Kind.PAYMENT,
+            by=by,
+            to_value=f"-{format_money(refund)}",
+            note=f"Refund of the advance above the bill total, {Payment.Mode(refund_mode).label}",
+        )
+    return bill
+
+
+@transaction.atomic
+def bill_close(
+    *,
+    device: Device,
+    by,
+    discount=ZERO,
+    refund_excess: bool = False,
+    refund_mode: str = Payment.Mode.CASH,
+) -> Bill:
+    """Repair done: issue the device's bill and move it to ready ("delivery pending").
+
+    Any staff member may close (SPEC §5). Only a device in repair (assigned) can be
+    closed, so closing twice is refused with a message and never makes a second bill.
+    The lines are the service's labour (if any) and each spare part, copied; the discount
+    may not be more than their sum. Advances are attached; if they are more than the
+    total, ``refund_excess`` must be set and the difference is refunded.
+    """
+    discount = _money_arg(discount, "discount", "discount")
+    refund_mode = _mode_arg(refund_mode, "refund_mode")
+    locked = device_mark_ready(device=device, by=by)
+    bill = _issue_bill(
+        device=locked,
+        by=by,
+        kind=BillKind.REPAIR,
+        lines=_service_lines(locked),
+        discount=discount,
+        refund_excess=refund_excess,
+        refund_mode=refund_mode,
+    )
+    record_event(
+        locked,
+        kind=DeviceEvent.Kind.NOTE,
+        by=by,
+        to_value=bill.number,
+        note=f"Bill {bill.number} issued: {format_money(bill.bill_value)}"
+        + (f" after a discount of {format_money(bill.discount)}" if bill.discount else "")
+        + f", received {format_money(bill.amount_received)}.",
+    )
+    return bill
+
+
+# --- payments --------------------------------------------------------------------------
 
 
 @transaction.atomic
@@ -36,25 +293,35 @@ def payment_record(
     """Take money for a device: an advance before the bill, or a payment on the bill.
 
     Rules: the amount is positive; on a billed device it may not take the balance below
-    zero; the same idempotency key (one per rendered form) records one payment however
-    often the form is posted. The bill row is locked, so concurrent payments add up exactly.
+    zero; a device handed back with no bill takes no payment; the same idempotency key
+    (one per rendered form) records one payment however often the form is posted. The
+    device and bill rows are locked, so concurrent payments add up exactly.
     """
-    amount = to_money(amount)
-    if amount <= Decimal("0.00"):
+    try:
+        amount = to_money(amount)
+    except ValueError:
+        raise ValidationError(
+            {"amount": "Enter the amount as a number, e.g. 500 or 499.50."}
+        ) from None
+    if amount <= ZERO:
         raise ValidationError({"amount": "Enter an amount greater than zero."})
+    if amount > MAX_AMOUNT:
+        raise ValidationError({"amount": "That amount is too large."})
+    mode = _mode_arg(mode)
+    locked_device = Device.objects.select_for_update().get(pk=device.pk)
     if idempotency_key:
+        # Checked under the device lock: a double-posted form waits for the first post
+        # to commit and then finds its payment here.
         existing = Payment.objects.filter(idempotency_key=idempotency_key).first()
         if existing:
             return existing
-    locked_device = Device.objects.select_for_update().get(pk=device.pk)
-    bill = (
-        Bill.objects.select_for_update()
-        .filter(device=locked_device)
-        .exclude(status=BillStatus.VOID)
-        .first()
-    )
+    bill = _live_bill(locked_device, lock=True)
     if bill is not None:
         balance = bill.bill_value - bill.amount_received
+        if balance <= ZERO:
+            raise ValidationError(
+                {"amount": f"Bill {bill.number} is fully paid; nothing more is due."}
+            )
         if amount > balance:
             raise ValidationError(
                 {
@@ -64,7 +331,7 @@ def payment_record(
             )
     elif locked_device.status in Device.TERMINAL:
         raise ValidationError(
-            f"{locked_device.job_number} has been handed back; no payment is due."
+            f"{locked_device.job_number} has been handed back with no bill; no payment is due."
         )
     try:
         with transaction.atomic():
@@ -73,29 +340,351 @@ def payment_record(
                 bill=bill,
                 amount=amount,
                 mode=mode,
-                reference=(reference or "").strip(),
+                reference=(reference or "").strip()[:100],
                 is_advance=is_advance or bill is None,
                 received_by=by,
                 idempotency_key=idempotency_key or None,
             )
     except IntegrityError:
-        # The same form, posted twice at the same instant: the first one won.
+        # The same key, used for another device's form: the first one won.
         if idempotency_key:
             return Payment.objects.get(idempotency_key=idempotency_key)
         raise
     if bill is not None:
+        received = bill.amount_received + amount
         Bill.objects.filter(pk=bill.pk).update(
-            amount_received=F("amount_received") + amount, version=F("version") + 1
+            amount_received=F("amount_received") + amount,
+            status=_status_for(bill_value=bill.bill_value, amount_received=received),
+            version=F("version") + 1,
+            updated_at=timezone.now(),
         )
-        bill.refresh_from_db()
-        bill.status = _status_for(bill)
-        bill.save(update_fields=["status", "updated_at"])
     record_event(
         locked_device,
         kind=DeviceEvent.Kind.PAYMENT,
         by=by,
-        to_value=format_money(amount, symbol="₹"),
+        to_value=format_money(amount),
         note=f"{'Advance, ' if payment.is_advance else ''}{payment.get_mode_display()}"
-        + (f", ref {payment.reference}" if payment.reference else ""),
+        + (f", ref {payment.reference}" if payment.reference else "")
+        + (f" (bill {bill.number})" if bill is not None else ""),
     )
     return payment
+
+
+# --- delivery, return, reopen ----------------------------------------------------------
+
+
+@transaction.atomic
+def delivery_complete(
+    *, device: Device, by, allow_balance_due: bool = False, reason: str = ""
+) -> Device:
+    """Hand a ready device over (ready -> delivered).
+
+    With a balance still due only a manager or admin may hand it over, ticking "deliver
+    with balance due" and giving a reason; the delivery event on the timeline says so.
+    """
+    locked = Device.objects.select_for_update().get(pk=device.pk)
+    if locked.status != Device.Status.READY:
+        # The workflow refuses with the right words for the state it is in.
+        return device_deliver(device=locked, by=by)
+    bill = _live_bill(locked, lock=True)
+    if bill is None:
+        raise ValidationError(
+            f"{locked.job_number} has no bill. Reopen it and close the repair again to issue one."
+        )
+    note = f"Bill {bill.number}, paid in full."
+    if bill.balance > ZERO:
+        due = format_money(bill.balance)
+        if not allow_balance_due:
+            raise ValidationError(
+                f"{due} is still due on bill {bill.number}. Take the payment first, or ask a "
+                "manager to deliver with the balance due.",
+                code="balance_due",
+            )
+        if not is_manager(by):
+            raise ValidationError(
+                "Only a manager or the owner can hand over a device with a balance due.",
+                code="balance_due_needs_manager",
+            )
+        reason = " ".join((reason or "").split())
+        if not reason:
+            raise ValidationError(
+                {"reason": "Say why the device goes out with a balance due."},
+                code="reason_required",
+            )
+        note = (
+            f"Delivered with {due} still due on bill {bill.number}, "
+            f"confirmed by {by.get_full_name() or by.username}: {reason}"
+        )
+    return device_deliver(device=locked, by=by, note=note)
+
+
+@transaction.atomic
+def return_unrepaired(
+    *,
+    device: Device,
+    by,
+    reason: str,
+    inspection_charge=ZERO,
+    refund_mode: str = Payment.Mode.CASH,
+) -> Bill | None:
+    """Hand a device back unrepaired (received or assigned -> returned), with a reason.
+
+    An inspection charge, if any, is billed on its own bill with that single line. Money
+    paid in advance pays that bill; whatever is above the charge (all of it, without a
+    charge) is refunded in ``refund_mode``. Returns the bill, or None when nothing was
+    charged.
+    """
+    charge = _money_arg(inspection_charge, "inspection_charge", "inspection charge")
+    refund_mode = _mode_arg(refund_mode, "refund_mode")
+    locked = device_return(device=device, by=by, reason=reason)
+    if charge > ZERO:
+        return _issue_bill(
+            device=locked,
+            by=by,
+            kind=BillKind.INSPECTION,
+            lines=[
+                dict(
+                    kind=BillLine.Kind.CHARGE,
+                    description="Inspection / diagnosis charge (returned unrepaired)",
+                    quantity=1,
+                    unit_price=charge,
+                )
+            ],
+            discount=ZERO,
+            refund_excess=True,
+            refund_mode=refund_mode,
+        )
+    held = unbilled_money(locked)
+    if held > ZERO:
+        Refund.objects.create(
+            device=locked,
+            amount=held,
+            mode=refund_mode,
+            reason="Advance refunded: returned unrepaired",
+            refunded_by=by,
+        )
+        record_event(
+            locked,
+            kind=DeviceEvent.Kind.PAYMENT,
+            by=by,
+            to_value=f"-{format_money(held)}",
+            note=f"Advance refunded, {Payment.Mode(refund_mode).label}",
+        )
+    return None
+
+
+@transaction.atomic
+def reopen_device(*, device: Device, by, reason: str) -> Device:
+    """Send a ready device back to its technician (ready -> assigned); managers only.
+
+    The bill is voided with the reason, never deleted. Its payments stay with the device
+    and are attached to the new bill when the repair is closed again.
+    """
+    if not is_manager(by):
+        raise PermissionDenied("Only a manager or the owner can reopen a device.")
+    locked = device_reopen(device=device, by=by, reason=reason)
+    bill = _live_bill(locked, lock=True)
+    if bill is not None:
+        bill_void(bill=bill, by=by, reason=reason)
+    return locked
+
+
+def bill_void(*, bill: Bill, by, reason: str) -> Bill:
+    """Void a bill (kept for the books, marked VOID) and free its money for the next bill.
+
+    Runs inside the caller's transaction with the device and bill locked (``reopen_device``).
+    """
+    if not transaction.get_connection().in_atomic_block:
+        raise RuntimeError("bill_void must run inside the caller's transaction")
+    reason = " ".join((reason or "").split())
+    if not reason:
+        raise ValidationError({"reason": "Say why the bill is voided."})
+    bill.status = BillStatus.VOID
+    bill.void_reason = reason[:300]
+    bill.voided_at = timezone.now()
+    bill.voided_by = by
+    bill.version += 1  # the row is locked by the caller
+    bill.save(
+        update_fields=["status", "void_reason", "voided_at", "voided_by", "version", "updated_at"]
+    )
+    Payment.objects.filter(bill=bill).update(bill=None)
+    Refund.objects.filter(bill=bill).update(bill=None)
+    record_event(
+        bill.device,
+        kind=DeviceEvent.Kind.BILL_CHANGED,
+        by=by,
+        from_value=bill.number,
+        to_value="void",
+        note=f"Bill {bill.number} voided: {reason}. Its payments "
+        f"({format_money(bill.amount_received)}) go to the next bill.",
+    )
+    return bill
+
+
+# --- correcting an issued bill ---------------------------------------------------------
+
+
+def _snapshot(bill: Bill, lines) -> dict:
+    return {
+        "subtotal": str(bill.subtotal),
+        "discount": str(bill.discount),
+        "bill_value": str(bill.bill_value),
+        "notes": bill.notes,
+        "lines": [
+            {
+                "id": line.pk,
+                "kind": line.kind,
+                "description": line.description,
+                "quantity": line.quantity,
+                "unit_price": str(line.unit_price),
+                "amount": str(line.amount),
+            }
+            for line in lines
+        ],
+    }
+
+
+@transaction.atomic
+def bill_correct(
+    *,
+    bill: Bill,
+    by,
+    reason: str,
+    discount=None,
+    notes: str | None = None,
+    add_lines=(),
+    remove_line_ids=(),
+) -> Bill:
+    """Change an issued bill: discount, extra charge lines, notes. Managers and admins only.
+
+    A reason is required; the change is recorded (who, when, before, after) on the bill
+    and on the device's timeline. Only extra charge lines can be removed (labour and parts
+    came from the service: reopen the device to change those). The new total may not be
+    less than the amount already received. A void bill cannot change.
+    ``add_lines``: ``[{"description", "quantity", "unit_price"}]``.
+    """
+    if not is_manager(by):
+        raise PermissionDenied("Only a manager or the owner can change a closed bill.")
+    reason = " ".join((reason or "").split())
+    if not reason:
+        raise ValidationError({"reason": "Say why the bill is changed."})
+    Device.objects.select_for_update().get(pk=bill.device_id)
+    locked = Bill.objects.select_for_update().select_related("device").get(pk=bill.pk)
+    if locked.is_void:
+        raise ValidationError(f"Bill {locked.number} is void; it cannot be changed.")
+    lines = list(locked.lines.all())
+    before = _snapshot(locked, lines)
+    changes = []
+
+    removing = [line for line in lines if line.pk in set(remove_line_ids)]
+    for line in removing:
+        if line.kind != BillLine.Kind.CHARGE:
+            raise ValidationError(
+                {
+                    "remove_lines": f"“{line.description}” came from the service and cannot be "
+                    "removed here. Reopen the device to change the repair."
+                }
+            )
+    new_lines = []
+    for item in add_lines:
+        description = " ".join((item.get("description") or "").split())[:200]
+        quantity = int(item.get("quantity") or 1)
+        price = _money_arg(item.get("unit_price"), "unit_price", "price")
+        if not description:
+            raise ValidationError({"description": "Describe the extra charge."})
+        if quantity < 1:
+            raise ValidationError({"quantity": "The quantity must be at least 1."})
+        if price <= ZERO:
+            raise ValidationError({"unit_price": "Enter a price greater than zero."})
+        new_lines.append((description, quantity, price))
+
+    kept = [line for line in lines if line not in removing]
+    subtotal = sum((line.amount for line in kept), start=ZERO) + sum(
+        ((price * qty).quantize(Decimal("0.01")) for _, qty, price in new_lines), start=ZERO
+    )
+    new_discount = (
+        locked.discount if discount is None else _money_arg(discount, "discount", "discount")
+    )
+    if new_discount > subtotal:
+        raise ValidationError(
+            {
+                "discount": f"The discount cannot be more than the bill before discount "
+                f"({format_money(subtotal)})."
+            }
+        )
+    total = subtotal - new_discount
+    if total < locked.amount_received:
+        raise ValidationError(
+            f"The new total ({format_money(total)}) would be less than the "
+            f"{format_money(locked.amount_received)} already received. A bill cannot go "
+            "below what the customer has paid.",
+            code="below_received",
+        )
+    new_notes = locked.notes if notes is None else notes.strip()
+
+    if new_discount != locked.discount:
+        changes.append(f"Discount {format_money(locked.discount)} → {format_money(new_discount)}")
+    for line in removing:
+        changes.append(f"Removed “{line.description}” ({format_money(line.amount)})")
+    for description, qty, price in new_lines:
+        changes.append(
+            f"Added “{description}” {qty} × {format_money(price)} = {format_money(price * qty)}"
+        )
+    if new_notes != locked.notes:
+        changes.append("Notes changed")
+    if not changes:
+        raise ValidationError("Nothing was changed. Change the discount, a charge or the notes.")
+    if total != locked.bill_value:
+        changes.append(f"Total {format_money(locked.bill_value)} → {format_money(total)}")
+
+    if removing:
+        BillLine.objects.filter(pk__in=[line.pk for line in removing]).delete()
+    next_position = max((line.position for line in kept), default=0) + 1
+    BillLine.objects.bulk_create(
+        BillLine(
+            bill=locked,
+            position=next_position + i,
+            kind=BillLine.Kind.CHARGE,
+            description=description,
+            quantity=qty,
+            unit_price=price,
+            amount=(price * qty).quantize(Decimal("0.01")),
+        )
+        for i, (description, qty, price) in enumerate(new_lines)
+    )
+    old_total = locked.bill_value
+    locked.subtotal = subtotal
+    locked.discount = new_discount
+    locked.bill_value = total
+    locked.notes = new_notes
+    locked.status = _status_for(bill_value=total, amount_received=locked.amount_received)
+    locked.version += 1  # the row is locked
+    locked.save(
+        update_fields=[
+            "subtotal",
+            "discount",
+            "bill_value",
+            "notes",
+            "status",
+            "version",
+            "updated_at",
+        ]
+    )
+    summary = "; ".join(changes)
+    BillChange.objects.create(
+        bill=locked,
+        changed_by=by,
+        reason=reason,
+        summary=summary,
+        before=before,
+        after=_snapshot(locked, locked.lines.order_by("position", "pk")),
+    )
+    record_event(
+        locked.device,
+        kind=DeviceEvent.Kind.BILL_CHANGED,
+        by=by,
+        from_value=format_money(old_total),
+        to_value=format_money(total),
+        note=f"Bill {locked.number} changed: {reason} ({summary})",
+    )
+    return locked

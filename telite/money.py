@@ -1,5 +1,10 @@
-"""Money: Decimal with two places, shown the way the shop's customers read it."""
+"""Money: Decimal with two places, shown the way the shop's customers read it.
 
+``format_money(250000)`` -> ``₹2,50,000.00`` (Indian lakh/crore grouping for ``en_IN``, the
+default ``MONEY_LOCALE``); ``amount_in_words(2500)`` -> ``Rupees Two Thousand Five Hundred Only``.
+"""
+
+import threading
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 
 from babel.numbers import format_decimal
@@ -9,38 +14,56 @@ from num2words import num2words
 CENT = Decimal("0.01")
 ZERO = Decimal("0.00")
 
+# Babel's en_IN data groups digits the Western way in some releases; the pattern is explicit.
+_INDIAN_PATTERN = "#,##,##0.00"
+
 
 def to_money(value) -> Decimal:
-    """Any number-ish value as a two-place Decimal (never via float)."""
+    """Any number-ish value as a two-place Decimal (never via float arithmetic).
+
+    ``None`` and ``""`` are zero; anything that is not a finite number raises ValueError.
+    """
     if value is None or value == "":
         return ZERO
     try:
-        return Decimal(str(value)).quantize(CENT, rounding=ROUND_HALF_UP)
+        amount = Decimal(str(value).strip().replace(",", ""))
     except (InvalidOperation, ValueError) as exc:
         raise ValueError(f"not an amount: {value!r}") from exc
+    if not amount.is_finite():
+        raise ValueError(f"not an amount: {value!r}")
+    return amount.quantize(CENT, rounding=ROUND_HALF_UP)
 
 
 def format_money(value, symbol: str | None = None, locale: str | None = None) -> str:
-    """``₹2,50,000.00``: the symbol and the digit grouping of the locale (en_IN by default)."""
+    """``₹2,50,000.00``: the symbol and the digit grouping of the locale (en_IN by default).
+
+    ``symbol`` defaults to the shop's currency symbol (shop settings).
+    """
     amount = to_money(value)
     if symbol is None:
-        symbol = _shop_symbol()
+        symbol = shop_currency_symbol()
+    locale = locale or settings.MONEY_LOCALE
     text = format_decimal(
         abs(amount),
-        format="#,##,##0.00" if (locale or settings.MONEY_LOCALE) == "en_IN" else None,
-        locale=locale or settings.MONEY_LOCALE,
+        format=_INDIAN_PATTERN if locale == "en_IN" else "#,##0.00",
+        locale=locale,
     )
     sign = "-" if amount < 0 else ""
     return f"{sign}{symbol}{text}"
 
 
 def amount_in_words(value, currency: str = "Rupees", subunit: str = "Paise") -> str:
-    """Indian English words: 2500 -> "Rupees Two Thousand Five Hundred Only"."""
+    """Indian English words, as written on a cheque or bill.
+
+    2500 -> "Rupees Two Thousand Five Hundred Only";
+    250000.50 -> "Rupees Two Lakh Fifty Thousand and Fifty Paise Only".
+    """
     amount = to_money(value)
+    sign = "Minus " if amount < 0 else ""
+    amount = abs(amount)
     rupees = int(amount)
     paise = int((amount - rupees) * 100)
-    words = _words(rupees)
-    text = f"{currency} {words}"
+    text = f"{sign}{currency} {_words(rupees)}"
     if paise:
         text += f" and {_words(paise)} {subunit}"
     return text + " Only"
@@ -51,7 +74,22 @@ def _words(number: int) -> str:
     return " ".join(part.capitalize() if part != "and" else "and" for part in raw.split())
 
 
-def _shop_symbol() -> str:
-    from billing.selectors import shop_settings
+# The shop's symbol, read at most once per request: a list of 50 bills formats 150 amounts
+# and must not run 150 queries. billing.apps clears it when a request starts and whenever
+# the shop settings are saved.
+_symbol_cache = threading.local()
 
-    return shop_settings().currency_symbol
+
+def shop_currency_symbol() -> str:
+    symbol = getattr(_symbol_cache, "value", None)
+    if symbol is None:
+        from billing.selectors import shop_settings
+
+        symbol = shop_settings().currency_symbol or "₹"
+        _symbol_cache.value = symbol
+    return symbol
+
+
+def forget_shop_currency_symbol(**kwargs) -> None:
+    """Signal receiver: the next amount formatted reads the symbol again."""
+    _symbol_cache.value = None

@@ -1,0 +1,152 @@
+"""List filters. Query parameters other pages link with (keep them):
+
+- ``/closed_devices?q=&status=<ready|delivered|returned>&technician=&customer=&closed_after=&closed_before=``
+  (closed = the ready date; for a device returned unrepaired, the return date)
+- ``/delivery_ready?q=&technician=&balance=due``
+- ``/payments/?received_after=&received_before=&mode=``
+"""
+
+import datetime
+
+import django_filters
+from django import forms
+from django.db.models import Exists, OuterRef, Q
+
+from accounts.models import User
+from devices.models import Device
+from telite.phone import try_normalize_phone
+
+from .models import Bill, Payment
+from .selectors import balance_due_q, day_start
+
+ONE_DAY = datetime.timedelta(days=1)
+DATE = forms.DateInput(attrs={"type": "date"})
+
+
+def technicians():
+    return User.objects.filter(is_technician=True).order_by("first_name", "username")
+
+
+def search_devices(queryset, value: str):
+    """Job number, bill number, WhatsApp number in any written form, customer name, serial."""
+    value = (value or "").strip()
+    if not value:
+        return queryset
+    match = (
+        Q(job_number__icontains=value)
+        | Q(serial_number__icontains=value)
+        | Q(customer__name__icontains=value)
+        | Q(Exists(Bill.objects.filter(device=OuterRef("pk"), number__icontains=value)))
+    )
+    phone = try_normalize_phone(value)
+    if phone:
+        match |= Q(customer__whatsapp_number=phone)
+    digits = "".join(ch for ch in value if ch.isdigit())
+    if len(digits) >= 5 and len(digits) >= len(value.replace(" ", "")) - 1:
+        # Part of a number ("45012"): digits only, as stored after the "+".
+        match |= Q(customer__whatsapp_number__contains=digits)
+    return queryset.filter(match)
+
+
+class _DeviceSearchMixin(django_filters.FilterSet):
+    q = django_filters.CharFilter(
+        label="Search",
+        method="search",
+        widget=forms.TextInput(
+            attrs={
+                "type": "search",
+                "placeholder": "Job no., bill no., WhatsApp, name or serial",
+            }
+        ),
+    )
+    technician = django_filters.ModelChoiceFilter(
+        label="Technician",
+        field_name="assigned_to",
+        queryset=technicians(),
+        empty_label="Any technician",
+    )
+
+    def search(self, queryset, name, value):
+        return search_devices(queryset, value)
+
+
+class ClosedDeviceFilter(_DeviceSearchMixin):
+    STATUS_CHOICES = [
+        (Device.Status.READY, "Ready (delivery pending)"),
+        (Device.Status.DELIVERED, "Delivered"),
+        (Device.Status.RETURNED, "Returned unrepaired"),
+    ]
+    status = django_filters.ChoiceFilter(
+        label="Status", choices=STATUS_CHOICES, empty_label="Any status"
+    )
+    customer = django_filters.NumberFilter(field_name="customer_id", widget=forms.HiddenInput)
+    closed_after = django_filters.DateFilter(
+        label="Closed from", method="filter_after", widget=DATE
+    )
+    closed_before = django_filters.DateFilter(
+        label="Closed to", method="filter_before", widget=DATE
+    )
+
+    class Meta:
+        model = Device
+        fields = ["q", "status", "technician", "customer", "closed_after", "closed_before"]
+
+    def filter_after(self, queryset, name, value):
+        return queryset.filter(closed_at__gte=day_start(value))
+
+    def filter_before(self, queryset, name, value):
+        # "Closed to 31 March" includes the whole of 31 March.
+        return queryset.filter(closed_at__lt=day_start(value + ONE_DAY))
+
+
+class DeliveryFilter(_DeviceSearchMixin):
+    balance = django_filters.ChoiceFilter(
+        label="Balance",
+        choices=[("due", "Balance due"), ("paid", "Paid in full")],
+        empty_label="Any balance",
+        method="filter_balance",
+    )
+
+    class Meta:
+        model = Device
+        fields = ["q", "technician", "balance"]
+
+    def filter_balance(self, queryset, name, value):
+        if value == "due":
+            return queryset.filter(balance_due_q())
+        if value == "paid":
+            return queryset.exclude(balance_due_q())
+        return queryset
+
+
+class PaymentFilter(django_filters.FilterSet):
+    received_after = django_filters.DateFilter(
+        label="Received from", method="filter_after", widget=DATE
+    )
+    received_before = django_filters.DateFilter(
+        label="Received to", method="filter_before", widget=DATE
+    )
+    mode = django_filters.ChoiceFilter(
+        label="Mode", choices=Payment.Mode.choices, empty_label="Any mode"
+    )
+
+    class Meta:
+        model = Payment
+        fields = ["received_after", "received_before", "mode"]
+
+    def filter_after(self, queryset, name, value):
+        return queryset.filter(received_at__gte=day_start(value))
+
+    def filter_before(self, queryset, name, value):
+        return queryset.filter(received_at__lt=day_start(value + ONE_DAY))
+
+
+def refunds_in(refunds, data: dict):
+    """The refunds of the period and mode a ``PaymentFilter`` was given (for its totals)."""
+    if data.get("received_after"):
+        refunds = refunds.filter(refunded_at__gte=day_start(data["received_after"]))
+    if data.get("received_before"):
+        refunds = refunds.filter(refunded_at__lt=day_start(data["received_before"] + ONE_DAY))
+    if data.get("mode"):
+        refunds = refunds.filter(mode=data["mode"])
+    return refunds

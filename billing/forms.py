@@ -1,0 +1,206 @@
+"""Forms for closing, paying, delivering, returning, reopening and correcting bills.
+
+Each form only parses what was typed; the rules live in ``billing.services`` and their
+``ValidationError`` messages are put back on these forms next to the field they name.
+"""
+
+import uuid
+from decimal import Decimal
+
+from crispy_forms.helper import FormHelper
+from django import forms
+from django.core.exceptions import ValidationError
+
+from devices.models import Device
+
+from .models import Payment
+
+MONEY_KW = dict(max_digits=12, decimal_places=2, min_value=Decimal("0.00"))
+
+
+def _money_input(placeholder="0.00"):
+    return forms.NumberInput(attrs={"step": "0.01", "min": "0", "placeholder": placeholder})
+
+
+class ServiceErrorsMixin:
+    """Put a service's ``ValidationError`` on the form: on its field when it names one
+    that the form has, otherwise as a form-wide error."""
+
+    def add_service_error(self, exc: ValidationError) -> None:
+        if hasattr(exc, "error_dict"):
+            for field, errors in exc.error_dict.items():
+                target = field if field in self.fields else None
+                for error in errors:
+                    self.add_error(target, error)
+        else:
+            for message in exc.messages:
+                self.add_error(None, message)
+
+
+class NoTagHelperMixin:
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.helper = FormHelper()
+        self.helper.form_tag = False
+        self.helper.disable_csrf = True
+
+
+class CloseDeviceForm(ServiceErrorsMixin, NoTagHelperMixin, forms.Form):
+    device = forms.ModelChoiceField(
+        queryset=Device.objects.all(),
+        widget=forms.HiddenInput,
+        error_messages={
+            "invalid_choice": "That device does not exist any more.",
+            "required": "Choose the device to close.",
+        },
+    )
+    discount = forms.DecimalField(
+        label="Discount", required=False, widget=_money_input(), **MONEY_KW
+    )
+    refund_excess = forms.BooleanField(
+        label="If the advance is more than the bill, refund the difference",
+        required=False,
+    )
+    refund_mode = forms.ChoiceField(
+        label="Refund by", choices=Payment.Mode.choices, initial=Payment.Mode.CASH, required=False
+    )
+
+
+class PaymentForm(ServiceErrorsMixin, NoTagHelperMixin, forms.Form):
+    amount = forms.DecimalField(
+        label="Amount",
+        max_digits=12,
+        decimal_places=2,
+        min_value=Decimal("0.01"),
+        widget=forms.NumberInput(attrs={"step": "0.01", "min": "0.01", "placeholder": "0.00"}),
+        error_messages={"min_value": "Enter an amount greater than zero."},
+    )
+    mode = forms.ChoiceField(label="Mode", choices=Payment.Mode.choices, initial=Payment.Mode.CASH)
+    reference = forms.CharField(
+        label="Reference",
+        max_length=100,
+        required=False,
+        widget=forms.TextInput(attrs={"placeholder": "UPI / card ref (optional)"}),
+    )
+    # One key per rendered form: the same form posted twice records one payment.
+    idempotency_key = forms.UUIDField(widget=forms.HiddenInput)
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        if not self.is_bound:
+            self.initial.setdefault("idempotency_key", uuid.uuid4())
+
+
+class DeliverForm(ServiceErrorsMixin, NoTagHelperMixin, forms.Form):
+    allow_balance_due = forms.BooleanField(
+        label="Deliver with balance due (manager)", required=False
+    )
+    reason = forms.CharField(
+        label="Reason for delivering with a balance due",
+        max_length=300,
+        required=False,
+        widget=forms.TextInput(attrs={"placeholder": "e.g. regular customer, pays on Friday"}),
+    )
+
+
+class ReturnForm(ServiceErrorsMixin, NoTagHelperMixin, forms.Form):
+    reason = forms.CharField(
+        label="Why is it returned unrepaired?",
+        max_length=300,
+        widget=forms.TextInput(attrs={"placeholder": "e.g. customer declined the estimate"}),
+    )
+    inspection_charge = forms.DecimalField(
+        label="Inspection charge",
+        required=False,
+        help_text="Leave empty for no charge. A charge is billed on its own bill.",
+        widget=_money_input(),
+        **MONEY_KW,
+    )
+    refund_mode = forms.ChoiceField(
+        label="Refund any advance by",
+        choices=Payment.Mode.choices,
+        initial=Payment.Mode.CASH,
+        help_text="Advance paid above the inspection charge is handed back.",
+    )
+
+
+class ReopenForm(ServiceErrorsMixin, NoTagHelperMixin, forms.Form):
+    reason = forms.CharField(
+        label="Why is it reopened?",
+        max_length=300,
+        help_text="The bill is voided with this reason; a new one is issued on closing again.",
+        widget=forms.TextInput(attrs={"placeholder": "e.g. fault came back during testing"}),
+    )
+
+
+class BillCorrectionForm(ServiceErrorsMixin, NoTagHelperMixin, forms.Form):
+    """A manager's change to an issued bill: discount, notes, one extra charge, removals."""
+
+    discount = forms.DecimalField(label="Discount", widget=_money_input(), **MONEY_KW)
+    notes = forms.CharField(
+        label="Notes printed on the bill",
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 2}),
+    )
+    description = forms.CharField(
+        label="Extra charge",
+        max_length=200,
+        required=False,
+        widget=forms.TextInput(attrs={"placeholder": "e.g. Data backup to pen drive"}),
+    )
+    quantity = forms.IntegerField(label="Qty", min_value=1, initial=1, required=False)
+    unit_price = forms.DecimalField(
+        label="Price", required=False, widget=_money_input(), **MONEY_KW
+    )
+    remove_lines = forms.TypedMultipleChoiceField(
+        label="Remove extra charges",
+        coerce=int,
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+    )
+    reason = forms.CharField(
+        label="Reason for the change",
+        max_length=500,
+        help_text="Required. Kept with the bill and shown on the device timeline.",
+        widget=forms.TextInput(attrs={"placeholder": "e.g. goodwill discount agreed by owner"}),
+    )
+
+    def __init__(self, *args, bill, **kwargs):
+        kwargs.setdefault("initial", {"discount": bill.discount, "notes": bill.notes})
+        super().__init__(*args, **kwargs)
+        self.bill = bill
+        self.fields["remove_lines"].choices = [
+            (line.pk, f"{line.description} ({line.amount})")
+            for line in bill.lines.all()
+            if line.kind == line.Kind.CHARGE
+        ]
+        if not self.fields["remove_lines"].choices:
+            del self.fields["remove_lines"]
+
+    def clean(self):
+        data = super().clean()
+        description, price = data.get("description"), data.get("unit_price")
+        if description and not price:
+            self.add_error("unit_price", "Enter the price of the extra charge.")
+        if price and not description:
+            self.add_error("description", "Describe the extra charge.")
+        return data
+
+    def service_kwargs(self) -> dict:
+        data = self.cleaned_data
+        add_lines = []
+        if data.get("description") and data.get("unit_price"):
+            add_lines.append(
+                {
+                    "description": data["description"],
+                    "quantity": data.get("quantity") or 1,
+                    "unit_price": data["unit_price"],
+                }
+            )
+        return {
+            "discount": data["discount"],
+            "notes": data.get("notes", ""),
+            "add_lines": add_lines,
+            "remove_line_ids": data.get("remove_lines") or [],
+            "reason": data["reason"],
+        }

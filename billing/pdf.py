@@ -1,0 +1,111 @@
+"""The bill as a PDF: the print template rendered by WeasyPrint, cached per bill version.
+
+The HTML page (``billing/bill_page.html``) and the PDF (``billing/bill_pdf.html``) include
+the same document (``billing/_bill_document.html``) and the same print stylesheet
+(``billing/bill.css``, with its ``@page`` rules), so what is printed from the browser and
+what is downloaded look the same.
+
+Stylesheets and the shop logo are read from disk by ``LocalAssetFetcher``: the renderer
+never makes a network request (the app must work offline, and a server fetching its own
+pages through HTTP would tie up a worker).
+"""
+
+import logging
+from pathlib import Path
+from urllib.parse import unquote, urlsplit
+
+from django.conf import settings
+from django.contrib.staticfiles import finders
+from django.core.files.base import ContentFile
+from django.template.loader import render_to_string
+from weasyprint import HTML
+from weasyprint.urls import URLFetcher
+
+from .models import Bill
+
+logger = logging.getLogger(__name__)
+
+# Relative URLs in the template resolve against this origin; the fetcher serves it from disk.
+BASE_URL = "https://telite.local/"
+
+
+class LocalAssetFetcher(URLFetcher):
+    """Serve ``/static/…`` and ``/media/…`` from disk; refuse everything else."""
+
+    def fetch(self, url, headers=None):
+        parts = urlsplit(url)
+        if parts.scheme == "data":
+            return super().fetch(url, headers)
+        origin = urlsplit(BASE_URL)
+        if (parts.scheme, parts.netloc) != (origin.scheme, origin.netloc):
+            raise ValueError(f"external resources are not loaded in bills: {url}")
+        path = unquote(parts.path)
+        found = self._static(path) or self._media(path)
+        if found is None:
+            raise ValueError(f"not a static or media file: {url}")
+        return super().fetch(found.as_uri(), headers)
+
+    @staticmethod
+    def _static(path: str) -> Path | None:
+        prefix = "/" + settings.STATIC_URL.strip("/") + "/"
+        if not path.startswith(prefix):
+            return None
+        relative = path[len(prefix) :]
+        found = finders.find(relative)
+        if found:
+            return Path(found)
+        candidate = (Path(settings.STATIC_ROOT) / relative).resolve()
+        if candidate.is_file() and Path(settings.STATIC_ROOT).resolve() in candidate.parents:
+            return candidate
+        return None
+
+    @staticmethod
+    def _media(path: str) -> Path | None:
+        prefix = "/" + settings.MEDIA_URL.strip("/") + "/"
+        if not path.startswith(prefix):
+            return None
+        root = Path(settings.MEDIA_ROOT).resolve()
+        candidate = (root / path[len(prefix) :]).resolve()
+        # No "../" escapes out of the media folder.
+        if candidate.is_file() and root in candidate.parents:
+            return candidate
+        return None
+
+
+def render_bill_pdf(context: dict) -> bytes:
+    """Render ``billing/bill_pdf.html`` with ``context`` (see ``views.bill_context``)."""
+    html = render_to_string("billing/bill_pdf.html", context)
+    return HTML(string=html, base_url=BASE_URL, url_fetcher=LocalAssetFetcher()).write_pdf()
+
+
+def bill_pdf_bytes(bill: Bill, context: dict) -> tuple[bytes, bool]:
+    """The bill's PDF and whether it came from the cache.
+
+    An unchanged bill (``pdf_version == version``) reuses the stored file. Otherwise the PDF
+    is rendered (outside any transaction: it is slow) and stored; the row is updated only
+    if the bill did not change meanwhile, so a stale PDF is never marked current.
+    """
+    if bill.pdf_is_current:
+        try:
+            with bill.pdf_file.open("rb") as stored:
+                return stored.read(), True
+        except FileNotFoundError:
+            logger.warning("Cached PDF of bill %s is missing; rendering it again", bill.number)
+    data = render_bill_pdf(context)
+    old_name = bill.pdf_file.name if bill.pdf_file else ""
+    name = f"bills/{bill.financial_year}/{bill.pdf_filename[:-4]}-v{bill.version}.pdf"
+    storage = bill.pdf_file.storage
+    if storage.exists(name):
+        storage.delete(name)
+    saved = storage.save(name, ContentFile(data))
+    updated = Bill.objects.filter(pk=bill.pk, version=bill.version).update(
+        pdf_file=saved, pdf_version=bill.version
+    )
+    if updated:
+        bill.pdf_file.name, bill.pdf_version = saved, bill.version
+        if old_name and old_name != saved:
+            storage.delete(old_name)
+    else:
+        # The bill changed while we rendered: keep nothing from this stale render.
+        storage.delete(saved)
+    return data, False

@@ -1,0 +1,30 @@
+"""``{% load billing_tags %}``: billing bits other apps' pages include."""
+
+from django import template
+
+register = template.Library()
+
+
+@register.inclusion_tag("billing/_device_actions_panel.html", takes_context=True)
+def device_billing_actions(context, device):
+    """The actions possible on ``device`` for the logged-in user (close, pay, deliver,
+    return, reopen, bill links); the service page shows it beside the repair."""
+    from billing.views.actions import actions_context
+
+    return actions_context(context["request"], device)
+
+
+@register.simple_tag
+def device_bill(device):
+    """``{% device_bill device as bill %}``: the device's live bill, or None."""
+    from billing.selectors import live_bill
+
+    return live_bill(device)
+
+
+@register.simple_tag
+def currency_symbol():
+    """The shop's currency symbol (₹ by default), e.g. for an amount field's prefix."""
+    from telite.money import shop_currency_symbol
+
+    return shop_currency_symbol()

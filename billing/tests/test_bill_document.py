@@ -1,0 +1,182 @@
+"""The bill / delivery challan (SPEC §6): the HTML page and the same bill as a PDF."""
+
+import logging
+import shutil
+import subprocess
+
+import pytest
+from django.urls import reverse
+
+from billing import pdf as bill_pdf_module
+from billing import services
+from billing.models import Bill, ShopSettings
+
+pytestmark = pytest.mark.django_db
+
+EXAMPLE = [
+    "John Doe",
+    "HP Laptop Pavilion 15",
+    "No Power On",
+    "₹2,500.00",
+    "₹2,000.00",
+    "₹500.00",
+    "Rupees Two Thousand Five Hundred Only",
+]
+
+
+def _pdf_text(data: bytes, tmp_path) -> str:
+    path = tmp_path / "bill.pdf"
+    path.write_bytes(data)
+    result = subprocess.run(
+        [shutil.which("pdftotext"), "-layout", str(path), "-"],
+        capture_output=True,
+        check=True,
+        text=True,
+    )
+    return result.stdout
+
+
+@pytest.fixture
+def shop():
+    shop = ShopSettings.load()
+    shop.shop_name = "Telite Computers"
+    shop.address = "12, 4th Cross, Jayanagar\nBengaluru 560041"
+    shop.phone = "+91 80 4123 4567"
+    shop.tax_id = "29ABCDE1234F1Z5"
+    shop.bill_footer = "Warranty on parts: 90 days."
+    shop.save()
+    return shop
+
+
+def test_the_original_example_on_the_bill_page(john_doe, shop, client_for, front_desk):
+    device, bill = john_doe
+    response = client_for(front_desk).get(reverse("billing:print_bill", args=[device.pk]))
+    assert response.status_code == 200
+    html = response.content.decode()
+    for text in [
+        *EXAMPLE,
+        bill.number,
+        device.job_number,
+        "Telite Computers",
+        "29ABCDE1234F1Z5",
+        "Warranty on parts: 90 days.",
+        "Authorised signatory",
+        "UPI-778812",
+    ]:
+        assert text in html, text
+    assert "billing/bill.css" in html  # the print stylesheet shared with the PDF
+
+
+def test_the_original_example_in_the_pdf_text(john_doe, shop, client_for, owner, tmp_path):
+    device, bill = john_doe
+    response = client_for(owner).get(reverse("billing:bill_pdf", args=[device.pk]))
+    assert response.status_code == 200
+    assert response["Content-Type"] == "application/pdf"
+    assert (
+        response["Content-Disposition"]
+        == f'attachment; filename="{bill.number.replace("/", "-")}.pdf"'
+    )
+    assert response.content.startswith(b"%PDF")
+    text = _pdf_text(response.content, tmp_path)
+    for expected in [*EXAMPLE, bill.number, "Telite Computers", "GSTIN: 29ABCDE1234F1Z5"]:
+        assert expected in text, expected
+
+
+def test_the_pdf_renders_every_character_with_a_real_glyph(john_doe, client_for, owner, caplog):
+    device, _ = john_doe
+    with caplog.at_level(logging.WARNING, logger="weasyprint"):
+        client_for(owner).get(reverse("billing:bill_pdf", args=[device.pk]))
+    problems = [r.getMessage() for r in caplog.records if r.name.startswith("weasyprint")]
+    assert not [m for m in problems if "glyph" in m.lower()]
+    assert not problems, problems
+
+
+def test_the_pdf_loads_the_shop_logo_from_disk(john_doe, shop, client_for, owner, caplog, settings):
+    import io
+
+    from django.core.files.base import ContentFile
+    from PIL import Image
+
+    buffer = io.BytesIO()
+    Image.new("RGB", (120, 60), (15, 76, 92)).save(buffer, format="PNG")
+    shop.logo.save("logo.png", ContentFile(buffer.getvalue()))
+    device, _ = john_doe
+    with caplog.at_level(logging.WARNING, logger="weasyprint"):
+        response = client_for(owner).get(reverse("billing:bill_pdf", args=[device.pk]))
+    assert response.status_code == 200
+    assert not [r for r in caplog.records if "Failed to load" in r.getMessage()]
+    assert b"/Subtype /Image" in response.content
+
+
+def test_an_unchanged_bill_is_rendered_once_and_reused(john_doe, client_for, owner, monkeypatch):
+    device, bill = john_doe
+    calls = []
+    real = bill_pdf_module.render_bill_pdf
+    monkeypatch.setattr(
+        bill_pdf_module, "render_bill_pdf", lambda ctx: calls.append(1) or real(ctx)
+    )
+    client = client_for(owner)
+    url = reverse("billing:bill_pdf", args=[device.pk])
+    first = client.get(url).content
+    second = client.get(url).content
+    assert len(calls) == 1
+    assert first == second
+    bill.refresh_from_db()
+    assert bill.pdf_version == bill.version and bill.pdf_file
+
+    # A payment changes the bill: the next download renders the new version.
+    services.payment_record(device=device, amount="500", mode="cash", by=owner)
+    third = client.get(url).content
+    assert len(calls) == 2
+    assert third != first
+    bill.refresh_from_db()
+    assert bill.pdf_version == bill.version
+
+
+def test_a_stale_render_is_not_marked_current(john_doe, owner):
+    device, bill = john_doe
+    services.payment_record(device=device, amount="100", mode="cash", by=owner)  # version moves on
+    from billing.views.bills import bill_context
+
+    bill_pdf_module.bill_pdf_bytes(bill, bill_context(bill))  # rendered for the old version
+    fresh = Bill.objects.get(pk=bill.pk)
+    assert fresh.pdf_version != fresh.version
+    assert not fresh.pdf_file
+
+
+def test_a_reopened_device_shows_its_void_bill_marked_void(john_doe, client_for, manager):
+    device, bill = john_doe
+    services.reopen_device(device=device, by=manager, reason="Screen flicker found in testing")
+    html = client_for(manager).get(reverse("billing:print_bill", args=[device.pk])).content.decode()
+    assert "VOID" in html
+    assert "Screen flicker found in testing" in html
+    assert "Change bill" not in html
+
+
+def test_the_live_bill_is_shown_rather_than_the_void_one(john_doe, client_for, manager, technician):
+    device, old = john_doe
+    services.reopen_device(device=device, by=manager, reason="Retest")
+    new = services.bill_close(device=device, by=technician)
+    response = client_for(manager).get(reverse("billing:print_bill", args=[device.pk]))
+    assert response.context["bill"].pk == new.pk
+    assert new.number != old.number
+
+
+def test_a_device_without_a_bill_has_no_bill_page(make_device, client_for, front_desk):
+    device = make_device(labour="100")
+    assert (
+        client_for(front_desk).get(reverse("billing:print_bill", args=[device.pk])).status_code
+        == 404
+    )
+    assert (
+        client_for(front_desk).get(reverse("billing:bill_pdf", args=[device.pk])).status_code == 404
+    )
+
+
+def test_original_routes_work_with_and_without_a_trailing_slash(john_doe, client_for, front_desk):
+    device, _ = john_doe
+    client = client_for(front_desk)
+    assert client.get(f"/print_bill/{device.pk}").status_code == 200
+    assert client.get(f"/print_bill/{device.pk}/").status_code == 200
+    assert client.get("/delivery_ready/").status_code == 200
+    assert client.get("/closed_devices/").status_code == 200

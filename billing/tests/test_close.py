@@ -1,0 +1,173 @@
+"""Closing a repair: the bill is issued from the service, numbered, and the device is ready."""
+
+from decimal import Decimal
+
+import pytest
+from django.core.exceptions import ValidationError
+from django.urls import reverse
+
+from billing import services
+from billing.models import Bill, BillStatus, Payment, Refund
+from devices.models import DeviceEvent, DeviceStatus
+
+pytestmark = pytest.mark.django_db
+
+
+def test_closing_copies_labour_and_each_part_with_quantity_times_price(make_device, technician):
+    device = make_device(
+        labour="800.00", parts=[("RAM 8GB", 2, "1650.00"), ("Thermal paste", 1, "150.00")]
+    )
+    bill = services.bill_close(device=device, by=technician, discount="100")
+
+    lines = list(bill.lines.values_list("kind", "description", "quantity", "unit_price", "amount"))
+    assert lines == [
+        ("labour", "Labour charges", 1, Decimal("800.00"), Decimal("800.00")),
+        ("part", "RAM 8GB", 2, Decimal("1650.00"), Decimal("3300.00")),
+        ("part", "Thermal paste", 1, Decimal("150.00"), Decimal("150.00")),
+    ]
+    assert (bill.subtotal, bill.discount, bill.bill_value) == (
+        Decimal("4250.00"),
+        Decimal("100.00"),
+        Decimal("4150.00"),
+    )
+    assert bill.status == BillStatus.OPEN
+    device.refresh_from_db()
+    assert device.status == DeviceStatus.READY
+    assert device.ready_at is not None
+
+
+def test_labour_line_says_what_work_was_done(make_device, technician):
+    device = make_device(labour="500")
+    device.service.work_done = "Replaced  the DC jack\nand cleaned the fan"
+    device.service.save()
+    bill = services.bill_close(device=device, by=technician)
+    assert bill.lines.get().description == "Labour: Replaced the DC jack and cleaned the fan"
+
+
+def test_a_later_edit_of_the_service_does_not_change_the_issued_bill(make_device, technician):
+    device = make_device(labour="500", parts=[("Keyboard", 1, "1200")])
+    bill = services.bill_close(device=device, by=technician)
+    device.service.labour_charge = Decimal("9999")
+    device.service.save()
+    device.service.parts.update(unit_cost=Decimal("1"))
+    bill.refresh_from_db()
+    assert bill.bill_value == Decimal("1700.00")
+    assert sum(line.amount for line in bill.lines.all()) == Decimal("1700.00")
+
+
+def test_no_labour_line_when_labour_is_zero(make_device, technician):
+    bill = services.bill_close(device=make_device(parts=[("SSD", 1, "3200")]), by=technician)
+    assert list(bill.lines.values_list("kind", flat=True)) == ["part"]
+
+
+def test_a_free_repair_makes_a_zero_bill_that_is_paid(make_device, technician):
+    bill = services.bill_close(device=make_device(), by=technician)
+    assert bill.bill_value == Decimal("0.00")
+    assert bill.status == BillStatus.PAID
+
+
+def test_discount_above_the_bill_is_refused_next_to_the_discount(make_device, technician):
+    device = make_device(labour="500")
+    with pytest.raises(ValidationError) as refused:
+        services.bill_close(device=device, by=technician, discount="600")
+    assert "discount" in refused.value.message_dict
+    device.refresh_from_db()
+    assert device.status == DeviceStatus.ASSIGNED
+    assert not Bill.objects.exists()
+
+
+def test_closing_twice_makes_one_bill_and_says_why(make_device, technician, manager):
+    device = make_device(labour="500")
+    services.bill_close(device=device, by=technician)
+    with pytest.raises(ValidationError, match="already closed"):
+        services.bill_close(device=device, by=manager)
+    assert Bill.objects.filter(device=device).count() == 1
+
+
+def test_a_device_not_in_repair_cannot_be_closed(make_device, technician):
+    device = make_device(status=DeviceStatus.RECEIVED)
+    with pytest.raises(ValidationError, match="cannot be marked ready"):
+        services.bill_close(device=device, by=technician)
+
+
+def test_advances_are_attached_and_counted_as_received(make_device, front_desk, technician):
+    device = make_device(labour="2500")
+    services.payment_record(device=device, amount="500", mode="cash", by=front_desk)
+    services.payment_record(device=device, amount="1000", mode="upi", by=front_desk)
+    bill = services.bill_close(device=device, by=technician)
+    assert bill.amount_received == Decimal("1500.00")
+    assert bill.balance == Decimal("1000.00")
+    assert bill.status == BillStatus.PARTLY_PAID
+    assert set(Payment.objects.values_list("bill_id", flat=True)) == {bill.pk}
+
+
+def test_advances_above_the_total_are_refused_unless_the_difference_is_refunded(
+    make_device, front_desk, technician
+):
+    device = make_device(labour="1500")
+    services.payment_record(device=device, amount="2000", mode="cash", by=front_desk)
+    with pytest.raises(ValidationError, match="refund the difference"):
+        services.bill_close(device=device, by=technician)
+    assert not Bill.objects.exists()
+
+    bill = services.bill_close(device=device, by=technician, refund_excess=True, refund_mode="upi")
+    refund = Refund.objects.get()
+    assert (refund.amount, refund.mode, refund.bill) == (Decimal("500.00"), "upi", bill)
+    assert bill.amount_received == Decimal("1500.00")
+    assert bill.status == BillStatus.PAID
+
+
+def test_closing_records_the_bill_on_the_timeline(make_device, technician):
+    device = make_device(labour="500")
+    bill = services.bill_close(device=device, by=technician)
+    kinds = list(device.events.values_list("kind", flat=True))
+    assert DeviceEvent.Kind.READY in kinds
+    assert device.events.filter(to_value=bill.number).exists()
+
+
+# --- the page ----------------------------------------------------------------------------
+
+
+def test_close_button_issues_the_bill_and_opens_it(client_for, technician, make_device):
+    device = make_device(labour="750")
+    response = client_for(technician).post(
+        reverse("billing:close_device"), {"device": device.pk, "discount": ""}
+    )
+    assert response.status_code == 302
+    assert response["Location"] == reverse("billing:print_bill", args=[device.pk])
+    assert Bill.objects.get(device=device).bill_value == Decimal("750.00")
+
+
+def test_a_refused_close_shows_the_reason_next_to_the_discount_and_keeps_it(
+    client_for, front_desk, make_device
+):
+    device = make_device(labour="300")
+    response = client_for(front_desk).post(
+        reverse("billing:close_device"), {"device": device.pk, "discount": "450"}
+    )
+    assert response.status_code == 200
+    html = response.content.decode()
+    assert "cannot be more than the bill before discount" in html
+    assert 'value="450' in html
+    assert not Bill.objects.exists()
+
+
+def test_closing_a_closed_device_again_shows_a_message_not_an_error(
+    client_for, front_desk, make_device, technician
+):
+    device = make_device(labour="300")
+    services.bill_close(device=device, by=technician)
+    response = client_for(front_desk).post(reverse("billing:close_device"), {"device": device.pk})
+    assert response.status_code == 200
+    assert "already closed and waiting for delivery" in response.content.decode()
+    assert Bill.objects.count() == 1
+
+
+@pytest.mark.parametrize("device_id", ["999999", "abc", ""])
+def test_closing_an_unknown_device_is_404(client_for, front_desk, device_id):
+    response = client_for(front_desk).post(reverse("billing:close_device"), {"device": device_id})
+    assert response.status_code == 404
+
+
+def test_close_is_post_only(client_for, front_desk):
+    assert client_for(front_desk).get(reverse("billing:close_device")).status_code == 405

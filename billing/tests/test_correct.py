@@ -1,0 +1,140 @@
+"""Changing a closed bill: managers only, with a reason, recorded, never below what was paid."""
+
+from decimal import Decimal
+
+import pytest
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.urls import reverse
+
+from billing import services
+from billing.models import Bill, BillChange, BillLine
+from devices.models import DeviceEvent
+
+pytestmark = pytest.mark.django_db
+
+
+def test_a_manager_adds_a_charge_and_a_discount_and_it_is_recorded(john_doe, manager):
+    device, bill = john_doe
+    changed = services.bill_correct(
+        bill=bill,
+        by=manager,
+        reason="Customer asked for a data backup",
+        discount="100",
+        add_lines=[{"description": "Data backup", "quantity": 1, "unit_price": "400"}],
+        notes="Backup on customer's pen drive",
+    )
+    assert (changed.subtotal, changed.discount, changed.bill_value) == (
+        Decimal("2900.00"),
+        Decimal("100.00"),
+        Decimal("2800.00"),
+    )
+    assert changed.balance == Decimal("800.00")
+    assert changed.version == bill.version + 1
+    change = BillChange.objects.get()
+    assert change.changed_by == manager
+    assert change.reason == "Customer asked for a data backup"
+    assert change.before["bill_value"] == "2500.00"
+    assert change.after["bill_value"] == "2800.00"
+    assert len(change.after["lines"]) == 3
+    assert "Data backup" in change.summary and "Discount" in change.summary
+    event = device.events.get(kind=DeviceEvent.Kind.BILL_CHANGED)
+    assert (event.from_value, event.to_value) == ("₹2,500.00", "₹2,800.00")
+    assert event.by == manager
+
+
+def test_the_new_total_may_not_go_below_what_was_received(john_doe, manager):
+    _, bill = john_doe
+    with pytest.raises(ValidationError, match="less than the ₹2,000.00 already received"):
+        services.bill_correct(bill=bill, by=manager, reason="Goodwill", discount="600")
+    bill.refresh_from_db()
+    assert bill.discount == Decimal("0.00")
+    assert not BillChange.objects.exists()
+
+
+def test_a_change_needs_a_reason_and_a_change(john_doe, manager):
+    _, bill = john_doe
+    with pytest.raises(ValidationError) as refused:
+        services.bill_correct(bill=bill, by=manager, reason=" ", discount="10")
+    assert "reason" in refused.value.message_dict
+    with pytest.raises(ValidationError, match="Nothing was changed"):
+        services.bill_correct(bill=bill, by=manager, reason="Just looking", discount="0")
+
+
+def test_staff_cannot_change_a_closed_bill(john_doe, front_desk, client_for):
+    _, bill = john_doe
+    with pytest.raises(PermissionDenied):
+        services.bill_correct(bill=bill, by=front_desk, reason="x", discount="1")
+    response = client_for(front_desk).post(
+        reverse("billing:correct_bill", args=[bill.pk]), {"discount": "1", "reason": "x"}
+    )
+    assert response.status_code == 403
+    bill.refresh_from_db()
+    assert bill.discount == Decimal("0.00")
+
+
+def test_service_lines_cannot_be_removed_but_extra_charges_can(john_doe, manager):
+    _, bill = john_doe
+    labour = bill.lines.get(kind=BillLine.Kind.LABOUR)
+    with pytest.raises(ValidationError, match="came from the service"):
+        services.bill_correct(bill=bill, by=manager, reason="x", remove_line_ids=[labour.pk])
+    bill = services.bill_correct(
+        bill=bill,
+        by=manager,
+        reason="Cleaning asked for",
+        add_lines=[{"description": "Cleaning", "quantity": 2, "unit_price": "150"}],
+    )
+    extra = bill.lines.get(kind=BillLine.Kind.CHARGE)
+    assert extra.amount == Decimal("300.00")
+    bill = services.bill_correct(
+        bill=bill, by=manager, reason="Customer declined cleaning", remove_line_ids=[extra.pk]
+    )
+    assert bill.bill_value == Decimal("2500.00")
+    assert BillChange.objects.count() == 2
+
+
+def test_a_void_bill_cannot_be_changed(john_doe, manager):
+    device, bill = john_doe
+    services.reopen_device(device=device, by=manager, reason="Retest")
+    with pytest.raises(ValidationError, match="void"):
+        services.bill_correct(
+            bill=Bill.objects.get(pk=bill.pk), by=manager, reason="x", discount="1"
+        )
+
+
+def test_the_correction_page_records_and_shows_the_change_on_the_bill(
+    john_doe, client_for, manager
+):
+    device, bill = john_doe
+    client = client_for(manager)
+    response = client.post(
+        reverse("billing:correct_bill", args=[bill.pk]),
+        {
+            "discount": "50",
+            "description": "Screen guard",
+            "quantity": "1",
+            "unit_price": "250",
+            "notes": "",
+            "reason": "Added at delivery",
+        },
+    )
+    assert response.status_code == 302
+    html = client.get(reverse("billing:print_bill", args=[device.pk])).content.decode()
+    assert "Changes to this bill" in html
+    assert "Added at delivery" in html
+    assert "Screen guard" in html
+    assert "₹2,700.00" in html
+
+
+def test_the_correction_page_shows_a_refusal_next_to_the_form_and_keeps_input(
+    john_doe, client_for, manager
+):
+    _, bill = john_doe
+    response = client_for(manager).post(
+        reverse("billing:correct_bill", args=[bill.pk]),
+        {"discount": "900", "reason": "Big goodwill discount"},
+    )
+    assert response.status_code == 200
+    html = response.content.decode()
+    assert "already received" in html
+    assert 'value="900' in html
+    assert "Big goodwill discount" in html

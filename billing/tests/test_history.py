@@ -1,0 +1,193 @@
+"""Closed-devices history and the payments list: filters, search, pages, fixed queries."""
+
+import datetime
+from decimal import Decimal
+
+import pytest
+from django.urls import reverse
+from django.utils import timezone
+
+from billing import services
+from billing.models import Payment
+from customers.tests.factories import CustomerFactory
+from devices.models import Device, DeviceStatus
+
+pytestmark = pytest.mark.django_db
+
+URL = "/closed_devices"
+
+
+def _rows(response):
+    return response.context["rows"]
+
+
+def _jobs(response):
+    return {row["device"].job_number for row in _rows(response)}
+
+
+@pytest.fixture
+def history(make_device, technician, other_technician, front_desk, manager):
+    """A ready device (Ravi's customer), a delivered one, a returned one, an open one."""
+    ravi = CustomerFactory(name="Ravi Kumar", whatsapp_number="+91 98450 22222")
+    ready = make_device(labour="1000", customer=ravi, serial_number="SER-READY-1")
+    ready_bill = services.bill_close(device=ready, by=technician)
+    delivered = make_device(labour="600", assigned_to=other_technician)
+    services.bill_close(device=delivered, by=other_technician)
+    services.payment_record(device=delivered, amount="600", mode="cash", by=front_desk)
+    services.delivery_complete(device=delivered, by=front_desk)
+    returned = make_device(status=DeviceStatus.RECEIVED)
+    services.return_unrepaired(device=returned, by=front_desk, reason="Declined")
+    open_device = make_device(labour="50")
+    return {
+        "ready": ready,
+        "ready_bill": ready_bill,
+        "delivered": delivered,
+        "returned": returned,
+        "open": open_device,
+        "ravi": ravi,
+    }
+
+
+def test_history_lists_closed_delivered_and_returned_devices_only(history, client_for, front_desk):
+    jobs = _jobs(client_for(front_desk).get(URL))
+    assert jobs == {history[k].job_number for k in ("ready", "delivered", "returned")}
+
+
+@pytest.mark.parametrize(
+    "status, key", [("ready", "ready"), ("delivered", "delivered"), ("returned", "returned")]
+)
+def test_history_filters_by_status(history, client_for, front_desk, status, key):
+    assert _jobs(client_for(front_desk).get(URL, {"status": status})) == {history[key].job_number}
+
+
+def test_history_filters_by_technician_and_customer(
+    history, client_for, front_desk, other_technician
+):
+    client = client_for(front_desk)
+    by_tech = _jobs(client.get(URL, {"technician": other_technician.pk}))
+    assert by_tech == {history["delivered"].job_number}
+    response = client.get(URL, {"customer": history["ravi"].pk})
+    assert _jobs(response) == {history["ready"].job_number}
+    assert "Showing only" in response.content.decode()
+
+
+def test_history_filters_by_closed_date(history, client_for, front_desk):
+    Device.objects.filter(pk=history["delivered"].pk).update(
+        ready_at=timezone.now() - datetime.timedelta(days=10)
+    )
+    today = timezone.localdate()
+    client = client_for(front_desk)
+    recent = _jobs(client.get(URL, {"closed_after": today.isoformat()}))
+    assert history["delivered"].job_number not in recent
+    assert history["ready"].job_number in recent
+    older = _jobs(
+        client.get(URL, {"closed_before": (today - datetime.timedelta(days=5)).isoformat()})
+    )
+    assert older == {history["delivered"].job_number}
+
+
+@pytest.mark.parametrize(
+    "query",
+    [
+        "98450 22222",
+        "+91 98450 22222",
+        "919845022222",
+        "9845022222",
+        "ravi kum",
+        "SER-READY",
+        "TB/",
+    ],
+)
+def test_history_search_finds_by_whatsapp_in_any_form_name_serial_and_bill(
+    history, client_for, front_desk, query
+):
+    jobs = _jobs(client_for(front_desk).get(URL, {"q": query}))
+    assert history["ready"].job_number in jobs
+    if query != "TB/":
+        assert jobs == {history["ready"].job_number}
+
+
+def test_history_search_by_job_and_bill_number(history, client_for, front_desk):
+    client = client_for(front_desk)
+    assert _jobs(client.get(URL, {"q": history["ready"].job_number})) == {
+        history["ready"].job_number
+    }
+    number = history["ready_bill"].number
+    assert _jobs(client.get(URL, {"q": number})) == {history["ready"].job_number}
+
+
+def test_history_shows_amounts_and_totals(history, client_for, front_desk):
+    response = client_for(front_desk).get(URL)
+    html = response.content.decode()
+    assert "₹1,000.00" in html and "₹600.00" in html
+    totals = response.context["totals"]
+    assert (totals["billed"], totals["received"], totals["due"]) == (
+        Decimal("1600.00"),
+        Decimal("600.00"),
+        Decimal("1000.00"),
+    )
+
+
+def test_history_has_an_empty_state_that_says_what_to_do(client_for, front_desk):
+    html = client_for(front_desk).get(URL).content.decode()
+    assert "No device has been closed yet" in html
+
+
+def test_history_pages_and_keeps_filters_with_a_fixed_number_of_queries(
+    make_device, technician, front_desk, client_for, django_assert_max_num_queries
+):
+    for _ in range(35):
+        services.bill_close(device=make_device(labour="250"), by=technician)
+    client = client_for(front_desk)
+    client.get(URL)
+    with django_assert_max_num_queries(9):
+        first = client.get(URL, {"status": "ready"})
+    assert len(_rows(first)) == 25
+    assert "status=ready&amp;page=2" in first.content.decode()
+    with django_assert_max_num_queries(9):
+        second = client.get(URL, {"status": "ready", "page": 2})
+    assert len(_rows(second)) == 10
+
+
+# --- payments --------------------------------------------------------------------------------
+
+
+@pytest.fixture
+def payments_made(make_device, front_desk):
+    devices = [make_device(status=DeviceStatus.RECEIVED) for _ in range(3)]
+    cash = services.payment_record(device=devices[0], amount="500", mode="cash", by=front_desk)
+    upi = services.payment_record(device=devices[1], amount="1250.50", mode="upi", by=front_desk)
+    old = services.payment_record(device=devices[2], amount="300", mode="cash", by=front_desk)
+    Payment.objects.filter(pk=old.pk).update(
+        received_at=timezone.now() - datetime.timedelta(days=40)
+    )
+    return {"cash": cash, "upi": upi, "old": old}
+
+
+def test_payment_list_totals_the_filtered_period(payments_made, client_for, front_desk):
+    client = client_for(front_desk)
+    url = reverse("billing:payment_list")
+    everything = client.get(url).context["totals"]
+    assert everything["received"] == Decimal("2050.50")
+    today = timezone.localdate().isoformat()
+    recent = client.get(url, {"received_after": today, "received_before": today})
+    assert recent.context["totals"]["received"] == Decimal("1750.50")
+    assert recent.context["totals"]["count"] == 2
+    cash_today = client.get(url, {"received_after": today, "mode": "cash"}).context["totals"]
+    assert cash_today["received"] == Decimal("500.00")
+    assert "₹1,750.50" in recent.content.decode()
+
+
+def test_payment_list_query_count_does_not_grow_with_rows(
+    make_device, front_desk, client_for, django_assert_max_num_queries
+):
+    for _ in range(32):
+        services.payment_record(
+            device=make_device(status=DeviceStatus.RECEIVED), amount="99", mode="upi", by=front_desk
+        )
+    client = client_for(front_desk)
+    client.get(reverse("billing:payment_list"))
+    with django_assert_max_num_queries(10):
+        response = client.get(reverse("billing:payment_list"))
+    assert len(response.context["page"].object_list) == 25
+    assert response.context["totals"]["received"] == Decimal("3168.00")

@@ -1,0 +1,20 @@
+"""Billing pages. Routes: ``/close_device``, ``/delivery_ready``, ``/closed_devices``,
+``/print_bill/<device id>`` (and ``/pdf``), ``/payments/`` and the device actions."""
+
+from .actions import close_device, deliver, reopen, return_device, take_payment
+from .bills import bill_pdf, correct_bill, print_bill
+from .lists import closed_devices, delivery_ready, payment_list
+
+__all__ = [
+    "bill_pdf",
+    "close_device",
+    "closed_devices",
+    "correct_bill",
+    "deliver",
+    "delivery_ready",
+    "payment_list",
+    "print_bill",
+    "reopen",
+    "return_device",
+    "take_payment",
+]

@@ -1,0 +1,239 @@
+"""What is done to a device at the counter: close the repair, take a payment, deliver,
+return unrepaired, reopen. Each view states its role rule in its decorator (SPEC §5);
+the rules on states and money are in ``billing.services``."""
+
+from django.contrib import messages
+from django.core.exceptions import ValidationError
+from django.http import HttpResponse
+from django.shortcuts import redirect, render
+from django.template.loader import render_to_string
+from django.urls import reverse
+from django.views.decorators.http import require_http_methods, require_POST
+
+from devices.models import Device
+from telite.money import format_money
+from telite.permissions import MANAGERS, STAFF, is_manager, role_required
+
+from .. import services
+from ..forms import CloseDeviceForm, DeliverForm, PaymentForm, ReopenForm, ReturnForm
+from ..selectors import device_money, live_bill
+from .common import days_since, device_page, get_device, int_or_404, redirect_next, safe_next
+
+
+def actions_context(request, device: Device, **forms) -> dict:
+    """Everything ``billing/_device_actions_panel.html`` needs for one device and user."""
+    money = device_money(device)
+    bill = money["bill"]
+    status = device.status
+    manager = is_manager(request.user)
+    balance = bill.balance if bill else None
+    can_pay = (bill is not None and balance > 0) or (bill is None and status in Device.OPEN)
+    return {
+        "request": request,
+        "device": device,
+        "bill": bill,
+        "advance_held": money["advance_held"],
+        "is_manager": manager,
+        "can_close": status == Device.Status.ASSIGNED,
+        "can_return": status in Device.OPEN,
+        "can_deliver": status == Device.Status.READY and bill is not None,
+        "can_reopen": manager and status == Device.Status.READY,
+        "can_pay": can_pay,
+        "can_correct": manager and bill is not None,
+        "payment_form": forms.get("payment_form")
+        or PaymentForm(initial={"amount": balance if balance else None}),
+        "close_form": forms.get("close_form") or CloseDeviceForm(initial={"device": device.pk}),
+        "deliver_form": forms.get("deliver_form") or DeliverForm(),
+        "return_form": forms.get("return_form") or ReturnForm(),
+        "reopen_form": forms.get("reopen_form") or ReopenForm(),
+        "back": device_page(device),
+    }
+
+
+def delivery_row_context(device: Device, **extra) -> dict:
+    bill = live_bill(device)
+    return {
+        "row": {
+            "device": device,
+            "bill": bill,
+            "days_waiting": days_since(device.ready_at),
+        },
+        "payment_form": extra.get("payment_form")
+        or PaymentForm(initial={"amount": bill.balance if bill and bill.balance else None}),
+        "open_payment": extra.get("open_payment", False),
+        "message": extra.get("message"),
+    }
+
+
+@role_required(STAFF)
+@require_POST
+def close_device(request):
+    """Staff, managers, admins: the repair is done; issue the bill (device id in the form).
+
+    Refused (the form again, with the reason next to the field): a device not in repair,
+    a discount above the bill, advances above the bill without "refund the difference".
+    """
+    device = get_device(int_or_404(request.POST.get("device")))
+    form = CloseDeviceForm(request.POST)
+    if form.is_valid():
+        data = form.cleaned_data
+        try:
+            bill = services.bill_close(
+                device=device,
+                by=request.user,
+                discount=data["discount"] or 0,
+                refund_excess=data["refund_excess"],
+                refund_mode=data["refund_mode"] or "cash",
+            )
+        except ValidationError as exc:
+            form.add_service_error(exc)
+        else:
+            messages.success(
+                request,
+                f"Repair closed. Bill {bill.number} issued for {format_money(bill.bill_value)}; "
+                f"{device.job_number} is ready for delivery.",
+            )
+            return redirect("billing:print_bill", device.pk)
+    context = actions_context(request, device, close_form=form)
+    return render(request, "billing/close_device.html", context)
+
+
+@role_required(STAFF)
+@require_http_methods(["GET", "POST"])
+def take_payment(request, pk):
+    """Staff, managers, admins: money for a device (an advance, or on its bill).
+
+    htmx posts (from the delivery list or the device's action panel) get the updated
+    fragment back; plain posts redirect, or show the form again with the error.
+    """
+    device = get_device(pk)
+    target = request.POST.get("ctx") or request.GET.get("ctx") or ""
+    form = PaymentForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            payment = services.payment_record(
+                device=device,
+                amount=data["amount"],
+                mode=data["mode"],
+                reference=data["reference"],
+                by=request.user,
+                idempotency_key=data["idempotency_key"],
+            )
+        except ValidationError as exc:
+            form.add_service_error(exc)
+        else:
+            text = (
+                f"{format_money(payment.amount)} received for {device.job_number} "
+                f"({payment.get_mode_display()})."
+            )
+            if request.htmx and target in ("row", "panel"):
+                return _payment_fragment(request, device, target, message=text)
+            messages.success(request, text)
+            return redirect_next(request, device_page(device))
+    if request.method == "POST" and request.htmx and target in ("row", "panel"):
+        return _payment_fragment(request, device, target, payment_form=form, open_payment=True)
+    context = actions_context(request, device, payment_form=form)
+    context["next"] = safe_next(request, device_page(device))
+    return render(request, "billing/take_payment.html", context)
+
+
+def _payment_fragment(request, device, target, **extra) -> HttpResponse:
+    if target == "row":
+        html = render_to_string(
+            "billing/_delivery_row.html",
+            {**delivery_row_context(device, **extra), "is_manager": is_manager(request.user)},
+            request=request,
+        )
+    else:
+        payment_form = extra.get("payment_form")
+        context = actions_context(
+            request, device, **({"payment_form": payment_form} if payment_form else {})
+        )
+        context["message"] = extra.get("message")
+        context["open_payment"] = extra.get("open_payment", False)
+        html = render_to_string("billing/_device_actions_panel.html", context, request=request)
+    return HttpResponse(html)
+
+
+@role_required(STAFF)
+@require_http_methods(["GET", "POST"])
+def deliver(request, pk):
+    """Staff, managers, admins: hand a ready device over. With a balance due only a
+    manager or admin may, ticking "deliver with balance due" and giving a reason."""
+    device = get_device(pk)
+    form = DeliverForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            services.delivery_complete(
+                device=device,
+                by=request.user,
+                allow_balance_due=data["allow_balance_due"],
+                reason=data["reason"],
+            )
+        except ValidationError as exc:
+            form.add_service_error(exc)
+        else:
+            messages.success(request, f"{device.job_number} delivered to {device.customer.name}.")
+            return redirect_next(request, reverse("billing:delivery_ready"))
+    context = actions_context(request, device, deliver_form=form)
+    context["next"] = safe_next(request, reverse("billing:delivery_ready"))
+    return render(request, "billing/deliver.html", context)
+
+
+@role_required(STAFF)
+@require_http_methods(["GET", "POST"])
+def return_device(request, pk):
+    """Staff, managers, admins: hand a device back unrepaired, with a reason and an
+    optional inspection charge (billed on its own bill); advances above it are refunded."""
+    device = get_device(pk)
+    form = ReturnForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            bill = services.return_unrepaired(
+                device=device,
+                by=request.user,
+                reason=data["reason"],
+                inspection_charge=data["inspection_charge"] or 0,
+                refund_mode=data["refund_mode"],
+            )
+        except ValidationError as exc:
+            form.add_service_error(exc)
+        else:
+            text = f"{device.job_number} returned unrepaired."
+            if bill is not None:
+                text += f" Bill {bill.number} issued for {format_money(bill.bill_value)}."
+                messages.success(request, text)
+                return redirect("billing:print_bill", device.pk)
+            messages.success(request, text)
+            return redirect_next(request, device_page(device))
+    context = actions_context(request, device, return_form=form)
+    return render(request, "billing/return_device.html", context)
+
+
+@role_required(MANAGERS)
+@require_http_methods(["GET", "POST"])
+def reopen(request, pk):
+    """Managers and admins: send a ready device back to the workshop; its bill is voided
+    with the reason, and a new one is issued when the repair is closed again."""
+    device = get_device(pk)
+    form = ReopenForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.reopen_device(
+                device=device, by=request.user, reason=form.cleaned_data["reason"]
+            )
+        except ValidationError as exc:
+            form.add_service_error(exc)
+        else:
+            messages.success(
+                request,
+                f"{device.job_number} reopened and back with "
+                f"{device.assigned_to.get_full_name() or device.assigned_to.username}; "
+                "its bill is void.",
+            )
+            return redirect(device_page(device))
+    context = actions_context(request, device, reopen_form=form)
+    return render(request, "billing/reopen.html", context)
