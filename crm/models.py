@@ -93,6 +93,8 @@ class Lead(TimeStampedModel):
         indexes = [
             models.Index(fields=["status", "follow_up_date"], name="lead_status_followup_idx"),
             models.Index(fields=["phone"], name="lead_phone_idx"),
+            # The lead list (newest first) and the conversion figures of a period.
+            models.Index(fields=["created_at"], name="lead_created_idx"),
         ]
 
     def __str__(self):

@@ -1,0 +1,217 @@
+"""Writes on leads. Pages and the admin both call these, so a rule holds everywhere.
+
+Every status change and every note lands on the lead's timeline (``LeadNote``: who, when,
+from, to). A lead becomes a customer only through ``lead_convert``, which goes through
+``customers.services`` so that a known WhatsApp number is matched, never duplicated.
+"""
+
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.utils import timezone
+from django.utils.formats import date_format
+
+from customers.services import customer_get_or_create
+from telite.phone import normalize_phone
+
+from .models import Lead, LeadNote, LeadStatus
+
+# The fields a page or the admin may change on an existing lead.
+EDITABLE_FIELDS = (
+    "name",
+    "phone",
+    "email",
+    "source",
+    "requirement",
+    "estimated_value",
+    "status",
+    "owner",
+    "follow_up_date",
+)
+
+
+def _clean_phone(value: str) -> str:
+    try:
+        return normalize_phone(value)
+    except ValidationError as exc:
+        raise ValidationError({"phone": exc.messages}) from exc
+
+
+def check_status_change(lead: Lead, new_status: str) -> None:
+    """Refuse a status change that would break the lead's link to its customer."""
+    if new_status not in LeadStatus.values:
+        raise ValidationError({"status": "Choose one of the listed statuses."})
+    if lead.customer_id and new_status != LeadStatus.WON:
+        raise ValidationError(
+            {
+                "status": f"This lead already became the customer “{lead.customer.name}”, "
+                "so it stays won. Record further news as a note."
+            }
+        )
+
+
+def _follow_up_text(before, after) -> str:
+    if after == before:
+        return ""
+    if after is None:
+        return "Follow-up cleared."
+    return f"Next follow-up: {date_format(after, 'j M Y')}."
+
+
+def _apply_status(lead: Lead, new_status: str, note: str) -> None:
+    if new_status == LeadStatus.WON and lead.won_at is None:
+        lead.won_at = timezone.now()
+    elif new_status != LeadStatus.WON:
+        lead.won_at = None
+    lead.lost_reason = note.strip()[:200] if new_status == LeadStatus.LOST else ""
+
+
+@transaction.atomic
+def lead_create(
+    *,
+    name: str,
+    phone: str,
+    source: str,
+    requirement: str,
+    by,
+    email: str = "",
+    estimated_value=None,
+    status: str = LeadStatus.NEW,
+    owner=None,
+    follow_up_date=None,
+    note: str = "",
+) -> Lead:
+    """Record a new lead; its timeline starts with who took it and in what status.
+
+    The phone is stored in the customers' canonical form (+91…), so the lead can later be
+    matched to a customer typed in any format.
+    """
+    if not (name or "").strip():
+        raise ValidationError({"name": "Enter the person's name."})
+    if not (requirement or "").strip():
+        raise ValidationError({"requirement": "Say what they want, in a few words."})
+    if status not in LeadStatus.values:
+        raise ValidationError({"status": "Choose one of the listed statuses."})
+    lead = Lead(
+        name=name.strip(),
+        phone=_clean_phone(phone),
+        email=(email or "").strip(),
+        source=source,
+        requirement=requirement.strip(),
+        estimated_value=estimated_value,
+        status=status,
+        owner=owner,
+        follow_up_date=follow_up_date,
+        created_by=by,
+    )
+    _apply_status(lead, status, note)
+    lead.full_clean(exclude=["created_by"])
+    lead.save()
+    text = "Lead taken." + (f" {note.strip()}" if note.strip() else "")
+    follow_up = _follow_up_text(None, follow_up_date)
+    LeadNote.objects.create(
+        lead=lead,
+        text=f"{text} {follow_up}".strip(),
+        to_status=status,
+        by=by,
+    )
+    return lead
+
+
+@transaction.atomic
+def lead_update(*, lead: Lead, by, note: str = "", **changes) -> Lead:
+    """Change a lead's details; a status change (and a new follow-up date or a note that
+    comes with it) is recorded on the timeline with who and when.
+
+    Winning stamps ``won_at``; losing keeps the note as the reason. A lead that already
+    became a customer stays won.
+    """
+    unknown = set(changes) - set(EDITABLE_FIELDS)
+    if unknown:
+        raise TypeError(f"lead_update() cannot change {', '.join(sorted(unknown))}")
+    locked = Lead.objects.select_for_update(of=("self",)).select_related("customer").get(pk=lead.pk)
+    before_status = locked.status
+    before_follow_up = locked.follow_up_date
+    if "phone" in changes:
+        changes["phone"] = _clean_phone(changes["phone"])
+    for field in ("name", "requirement", "email"):
+        if field in changes:
+            changes[field] = (changes[field] or "").strip()
+    new_status = changes.get("status", before_status)
+    if new_status != before_status:
+        check_status_change(locked, new_status)
+    for field, value in changes.items():
+        setattr(locked, field, value)
+    if new_status != before_status:
+        _apply_status(locked, new_status, note)
+    locked.full_clean(exclude=["created_by"])
+    locked.save()
+
+    text = " ".join(
+        part
+        for part in (note.strip(), _follow_up_text(before_follow_up, locked.follow_up_date))
+        if part
+    )
+    if new_status != before_status or text:
+        LeadNote.objects.create(
+            lead=locked,
+            text=text,
+            from_status=before_status if new_status != before_status else "",
+            to_status=new_status if new_status != before_status else "",
+            by=by,
+        )
+    return locked
+
+
+@transaction.atomic
+def lead_add_note(*, lead: Lead, by, text: str) -> LeadNote:
+    """A note on the lead's timeline (a call made, a quote sent…), stamped with who and when."""
+    text = (text or "").strip()
+    if not text:
+        raise ValidationError({"text": "Write the note before saving it."})
+    # Lock the lead so notes from two people land in a stable order.
+    Lead.objects.select_for_update().filter(pk=lead.pk).exists()
+    return LeadNote.objects.create(lead=lead, text=text, by=by)
+
+
+@transaction.atomic
+def lead_convert(*, lead: Lead, by, location: str = "") -> tuple[Lead, bool]:
+    """Make a lead a customer; converting marks it won. Returns (lead, customer_created).
+
+    The customer is found by the lead's WhatsApp number (any existing customer with that
+    number is reused, never duplicated) or created with the lead's name and email.
+    Converting an already converted lead changes nothing.
+    """
+    locked = Lead.objects.select_for_update(of=("self",)).select_related("customer").get(pk=lead.pk)
+    if locked.customer_id:
+        return locked, False
+    if locked.status == LeadStatus.LOST:
+        raise ValidationError(
+            "This lead is marked lost. Change its status back (for example to Qualified) "
+            "before turning it into a customer."
+        )
+    customer, created = customer_get_or_create(
+        whatsapp_number=locked.phone,
+        name=locked.name,
+        location=(location or "").strip(),
+        email=locked.email,
+        by=by,
+    )
+    before_status = locked.status
+    locked.customer = customer
+    if before_status != LeadStatus.WON:
+        locked.status = LeadStatus.WON
+        _apply_status(locked, LeadStatus.WON, "")
+    locked.save()
+    how = (
+        "a new customer record"
+        if created
+        else "the existing customer with this WhatsApp number (no duplicate made)"
+    )
+    LeadNote.objects.create(
+        lead=locked,
+        text=f"Became customer {customer.name}: {how}.",
+        from_status=before_status if before_status != LeadStatus.WON else "",
+        to_status=LeadStatus.WON if before_status != LeadStatus.WON else "",
+        by=by,
+    )
+    return locked, created
