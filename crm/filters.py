@@ -1,0 +1,118 @@
+"""The lead list's filters. Query parameters other pages link with (keep them):
+``/crm/?q=&status=&owner=&source=&follow_up=due`` (due = today or overdue, open leads only).
+"""
+
+import datetime
+
+import django_filters
+from django import forms
+from django.db.models import Q
+from django.utils import timezone
+
+from accounts.models import User
+from telite.phone import try_normalize_phone
+
+from .models import Lead, LeadSource, LeadStatus
+from .selectors import day_start, follow_up_due_q
+
+OPEN = "open"
+STATUS_CHOICES = [(OPEN, "Open (new, contacted, qualified)"), *LeadStatus.choices]
+FOLLOW_UP_CHOICES = [
+    ("due", "Due: today or overdue"),
+    ("today", "Due today"),
+    ("overdue", "Overdue"),
+    ("upcoming", "Later"),
+    ("none", "No follow-up set"),
+]
+
+
+class LeadFilter(django_filters.FilterSet):
+    q = django_filters.CharFilter(
+        label="Search",
+        method="search",
+        widget=forms.TextInput(
+            attrs={"placeholder": "Name, phone or what they want", "type": "search"}
+        ),
+    )
+    status = django_filters.ChoiceFilter(
+        label="Status", choices=STATUS_CHOICES, method="filter_status", empty_label="Any status"
+    )
+    owner = django_filters.ModelChoiceFilter(
+        label="Owner",
+        queryset=User.objects.filter(is_active=True).order_by("first_name", "username"),
+        null_label="Nobody yet",
+        empty_label="Anyone",
+    )
+    source = django_filters.ChoiceFilter(
+        label="Source", choices=LeadSource.choices, empty_label="Any source"
+    )
+    follow_up = django_filters.ChoiceFilter(
+        label="Follow-up",
+        choices=FOLLOW_UP_CHOICES,
+        method="filter_follow_up",
+        empty_label="Any time",
+    )
+    created_after = django_filters.DateFilter(
+        label="Created from",
+        method="filter_created_after",
+        widget=forms.DateInput(attrs={"type": "date"}),
+    )
+    created_before = django_filters.DateFilter(
+        label="Created to",
+        method="filter_created_before",
+        widget=forms.DateInput(attrs={"type": "date"}),
+    )
+
+    class Meta:
+        model = Lead
+        fields = ["q", "status", "owner", "source", "follow_up", "created_after", "created_before"]
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        for field in self.form.fields.values():
+            is_select = isinstance(field.widget, forms.Select)
+            field.widget.attrs.setdefault(
+                "class",
+                "form-select form-select-sm" if is_select else "form-control form-control-sm",
+            )
+
+    def search(self, queryset, name, value):
+        value = value.strip()
+        if not value:
+            return queryset
+        match = Q(name__icontains=value) | Q(requirement__icontains=value)
+        canonical = try_normalize_phone(value)
+        if canonical:
+            # "98450 12345", "+91 98450 12345" and "919845012345" are one number.
+            match |= Q(phone=canonical)
+        digits = "".join(ch for ch in value if ch.isdigit())
+        if len(digits) >= 4:
+            match |= Q(phone__contains=digits)
+        return queryset.filter(match)
+
+    def filter_status(self, queryset, name, value):
+        if value == OPEN:
+            return queryset.filter(status__in=Lead.OPEN)
+        return queryset.filter(status=value)
+
+    def filter_follow_up(self, queryset, name, value):
+        today = timezone.localdate()
+        open_leads = Q(status__in=Lead.OPEN)
+        conditions = {
+            "due": follow_up_due_q(today),
+            "today": open_leads & Q(follow_up_date=today),
+            "overdue": open_leads & Q(follow_up_date__lt=today),
+            "upcoming": open_leads & Q(follow_up_date__gt=today),
+            "none": open_leads & Q(follow_up_date__isnull=True),
+        }
+        queryset = queryset.filter(conditions[value])
+        if value != "none":
+            # A follow-up list is worked through oldest date first.
+            queryset = queryset.order_by("follow_up_date", "-created_at")
+        return queryset
+
+    def filter_created_after(self, queryset, name, value):
+        return queryset.filter(created_at__gte=day_start(value))
+
+    def filter_created_before(self, queryset, name, value):
+        return queryset.filter(created_at__lt=day_start(value + datetime.timedelta(days=1)))

@@ -1,0 +1,220 @@
+import datetime
+
+from crispy_forms.helper import FormHelper
+from crispy_forms.layout import Column, Field, Layout, Row
+from django import forms
+from django.utils import timezone
+
+from accounts.models import User
+from telite.phone import normalize_phone
+
+from .models import Lead, LeadSource, LeadStatus
+
+
+class OwnerChoiceField(forms.ModelChoiceField):
+    def label_from_instance(self, obj):
+        return obj.get_full_name() or obj.username
+
+
+def _owner_field(**kwargs):
+    return OwnerChoiceField(
+        queryset=User.objects.filter(is_active=True).order_by("first_name", "username"),
+        required=False,
+        empty_label="Nobody yet",
+        label="Owner",
+        help_text="Who follows this lead up.",
+        **kwargs,
+    )
+
+
+def _date_widget():
+    return forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
+
+
+def _check_follow_up(value, before=None):
+    # A date already in the past is only accepted if it was there before (editing other fields).
+    if value and value != before and value < timezone.localdate():
+        raise forms.ValidationError("Pick today or a later date for the next follow-up.")
+    return value
+
+
+class LeadForm(forms.ModelForm):
+    """Create or edit a lead. The view hands the cleaned data to crm.services."""
+
+    owner = _owner_field()
+    note = forms.CharField(
+        label="First note",
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 2}),
+        help_text="Optional: how they reached us, what was promised.",
+    )
+
+    class Meta:
+        model = Lead
+        fields = (
+            "name",
+            "phone",
+            "email",
+            "source",
+            "requirement",
+            "estimated_value",
+            "status",
+            "owner",
+            "follow_up_date",
+        )
+        widgets = {
+            "requirement": forms.Textarea(attrs={"rows": 3}),
+            "follow_up_date": _date_widget(),
+        }
+        help_texts = {
+            "phone": "Any format: 98450 12345, +91 98450 12345 or 919845012345.",
+            "estimated_value": "What the job or sale could be worth, in rupees.",
+        }
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        editing = bool(self.instance.pk)
+        self._follow_up_before = self.instance.follow_up_date if editing else None
+        self.fields["phone"].widget.attrs.update(
+            {"inputmode": "tel", "placeholder": "98450 12345", "autocomplete": "off"}
+        )
+        self.fields["name"].widget.attrs["autofocus"] = not editing
+        self.fields["estimated_value"].widget.attrs.update({"step": "0.01", "min": "0"})
+        self.fields["source"].choices = [("", "How did they reach us?"), *LeadSource.choices]
+        self.fields["requirement"].widget.attrs["placeholder"] = (
+            "e.g. Laptop screen replacement, 10 desktops AMC, new printer"
+        )
+        if editing:
+            self.fields.pop("note")
+            if self.instance.customer_id:
+                self.fields[
+                    "status"
+                ].help_text = "This lead already became a customer, so it stays won."
+        self.helper = FormHelper()
+        self.helper.form_tag = False
+        layout = [
+            Row(Column("name", css_class="col-md-6"), Column("phone", css_class="col-md-6")),
+            Row(Column("email", css_class="col-md-6"), Column("source", css_class="col-md-6")),
+            Field("requirement"),
+            Row(
+                Column("estimated_value", css_class="col-md-4"),
+                Column("status", css_class="col-md-4"),
+                Column("owner", css_class="col-md-4"),
+            ),
+            Row(Column("follow_up_date", css_class="col-md-4")),
+        ]
+        if not editing:
+            layout.append(Field("note"))
+        self.helper.layout = Layout(*layout)
+
+    def clean_phone(self):
+        return normalize_phone(self.cleaned_data["phone"])
+
+    def clean_follow_up_date(self):
+        return _check_follow_up(self.cleaned_data.get("follow_up_date"), self._follow_up_before)
+
+    def clean_estimated_value(self):
+        value = self.cleaned_data.get("estimated_value")
+        if value is not None and value < 0:
+            raise forms.ValidationError("The estimated value cannot be negative.")
+        return value
+
+    def clean_status(self):
+        status = self.cleaned_data["status"]
+        if self.instance.customer_id and status != LeadStatus.WON:
+            raise forms.ValidationError(
+                "This lead already became a customer, so it stays won. Add a note instead."
+            )
+        return status
+
+    def _post_clean(self):
+        # The service validates the model; keep the instance untouched until it runs.
+        pass
+
+    def service_kwargs(self) -> dict:
+        return {name: self.cleaned_data[name] for name in self.Meta.fields}
+
+
+class LeadStatusForm(forms.Form):
+    """Move a lead on: status, next follow-up and a note in one step."""
+
+    status = forms.ChoiceField(label="Status", choices=LeadStatus.choices)
+    follow_up_date = forms.DateField(label="Next follow-up", required=False, widget=_date_widget())
+    note = forms.CharField(
+        label="Note",
+        required=False,
+        max_length=2000,
+        widget=forms.Textarea(attrs={"rows": 2, "placeholder": "What happened? (optional)"}),
+        help_text="When marking lost, say why: it is kept as the reason.",
+    )
+
+    def __init__(self, *args, lead: Lead, **kwargs):
+        kwargs.setdefault("initial", {"status": lead.status, "follow_up_date": lead.follow_up_date})
+        super().__init__(*args, **kwargs)
+        self.lead = lead
+        self.fields["status"].widget.attrs["class"] = "form-select"
+        self.helper = FormHelper()
+        self.helper.form_tag = False
+
+    def clean_follow_up_date(self):
+        return _check_follow_up(self.cleaned_data.get("follow_up_date"), self.lead.follow_up_date)
+
+    def clean(self):
+        cleaned = super().clean()
+        status = cleaned.get("status")
+        if status and self.lead.customer_id and status != LeadStatus.WON:
+            self.add_error(
+                "status",
+                "This lead already became a customer, so it stays won. Add a note instead.",
+            )
+        unchanged = (
+            status == self.lead.status
+            and cleaned.get("follow_up_date") == self.lead.follow_up_date
+            and not (cleaned.get("note") or "").strip()
+        )
+        if status and unchanged and not self.errors:
+            raise forms.ValidationError(
+                "Nothing changed: pick a new status or follow-up date, or write a note."
+            )
+        return cleaned
+
+
+class LeadNoteForm(forms.Form):
+    text = forms.CharField(
+        label="Add a note",
+        max_length=2000,
+        widget=forms.Textarea(
+            attrs={"rows": 2, "placeholder": "Called back, sent a quote, customer will visit…"}
+        ),
+        error_messages={"required": "Write the note before saving it."},
+    )
+
+
+class LeadConvertForm(forms.Form):
+    location = forms.CharField(
+        label="Location",
+        max_length=200,
+        required=False,
+        help_text="Area or town for the customer record (optional).",
+    )
+
+
+class MetricsPeriodForm(forms.Form):
+    """A period for the conversion figures; this month when nothing is chosen."""
+
+    start = forms.DateField(label="From", required=False, widget=_date_widget())
+    end = forms.DateField(label="To", required=False, widget=_date_widget())
+
+    MAX_DAYS = 3660
+
+    def clean(self):
+        cleaned = super().clean()
+        today = timezone.localdate()
+        start = cleaned.get("start") or today.replace(day=1)
+        end = cleaned.get("end") or today
+        if start > end:
+            raise forms.ValidationError("The start date must be on or before the end date.")
+        if (end - start) > datetime.timedelta(days=self.MAX_DAYS):
+            raise forms.ValidationError("Choose a period of at most ten years.")
+        cleaned["start"], cleaned["end"] = start, end
+        return cleaned
