@@ -1,5 +1,276 @@
-"""Dashboard figures (SPEC §7). Owned by the dashboard issue; kept to a fixed number of queries."""
+"""Dashboard figures (SPEC §7), from a small fixed number of queries whatever the data.
+
+Counts and sums use conditional aggregation (one query per table: devices, bills,
+payments, leads), never loaded rows. "Today" is the shop's local date, turned into a
+datetime range so the indexes on ``ready_at``, ``issued_at`` and ``received_at`` serve it.
+A technician's own jobs (at most ``MY_JOBS_LIMIT`` rows) and the managers' workload table
+add one query each.
+"""
+
+import datetime
+from urllib.parse import urlencode
+
+from django.contrib.auth import get_user_model
+from django.db.models import Count, Q, Sum
+from django.urls import reverse
+from django.utils import timezone
+
+from billing.models import Bill, BillStatus, Payment
+from crm.models import Lead
+from crm.selectors import follow_up_due_q
+from devices.models import Device, DeviceStatus
+from telite.money import to_money
+from telite.permissions import is_manager
+
+MY_JOBS_LIMIT = 10
+
+
+def today_range(today: datetime.date) -> tuple[datetime.datetime, datetime.datetime]:
+    """[midnight, next midnight) of ``today`` in the shop's time zone."""
+    start = timezone.make_aware(datetime.datetime.combine(today, datetime.time.min))
+    end = timezone.make_aware(
+        datetime.datetime.combine(today + datetime.timedelta(days=1), datetime.time.min)
+    )
+    return start, end
+
+
+def _url(name: str, **params) -> str:
+    url = reverse(name)
+    query = urlencode({key: value for key, value in params.items() if value not in (None, "")})
+    return f"{url}?{query}" if query else url
+
+
+def device_counts(*, today: datetime.date, user=None) -> dict:
+    """Every device figure of the dashboard in one query."""
+    start, end = today_range(today)
+    overdue = Q(status__in=Device.OPEN, expected_delivery_date__lt=today)
+    figures = {
+        "unassigned": Count("pk", filter=Q(status=DeviceStatus.RECEIVED)),
+        "in_repair": Count("pk", filter=Q(status=DeviceStatus.ASSIGNED)),
+        "delivery_pending": Count("pk", filter=Q(status=DeviceStatus.READY)),
+        "overdue": Count("pk", filter=overdue),
+        "closed_today": Count(
+            "pk", filter=Q(status__in=Device.CLOSED, ready_at__gte=start, ready_at__lt=end)
+        ),
+        "closed_total": Count("pk", filter=Q(status__in=Device.CLOSED)),
+        "received_today": Count("pk", filter=Q(received_at__gte=start, received_at__lt=end)),
+    }
+    if user is not None:
+        mine = Q(assigned_to=user, status__in=Device.OPEN)
+        figures["my_open"] = Count("pk", filter=mine)
+        figures["my_overdue"] = Count("pk", filter=mine & overdue)
+        figures["my_due_today"] = Count("pk", filter=mine & Q(expected_delivery_date=today))
+    return Device.objects.aggregate(**figures)
+
+
+def bill_totals(*, today: datetime.date) -> dict:
+    """Bills issued today (not voided): count and amount, one query."""
+    start, end = today_range(today)
+    row = (
+        Bill.objects.filter(issued_at__gte=start, issued_at__lt=end)
+        .exclude(status=BillStatus.VOID)
+        .aggregate(count=Count("pk"), amount=Sum("bill_value"))
+    )
+    return {"count": row["count"], "amount": to_money(row["amount"])}
+
+
+def payment_totals(*, today: datetime.date) -> dict:
+    """Payments received today: count and amount, one query."""
+    start, end = today_range(today)
+    row = Payment.objects.filter(received_at__gte=start, received_at__lt=end).aggregate(
+        count=Count("pk"), amount=Sum("amount")
+    )
+    return {"count": row["count"], "amount": to_money(row["amount"])}
+
+
+def lead_counts(*, today: datetime.date) -> dict:
+    """Open leads and follow-ups due (today, overdue) in one query."""
+    open_leads = Q(status__in=Lead.OPEN)
+    row = Lead.objects.aggregate(
+        open=Count("pk", filter=open_leads),
+        follow_ups_due=Count("pk", filter=follow_up_due_q(today)),
+        follow_ups_today=Count("pk", filter=open_leads & Q(follow_up_date=today)),
+        follow_ups_overdue=Count("pk", filter=open_leads & Q(follow_up_date__lt=today)),
+        pipeline=Sum("estimated_value", filter=open_leads),
+    )
+    row["pipeline"] = to_money(row["pipeline"])
+    return row
+
+
+def my_open_jobs(user, *, limit: int = MY_JOBS_LIMIT):
+    """A technician's open jobs, soonest due first (one query, at most ``limit`` rows)."""
+    return list(
+        Device.objects.filter(assigned_to=user, status__in=Device.OPEN)
+        .select_related("customer")
+        .order_by("expected_delivery_date", "received_at")[:limit]
+    )
+
+
+def technician_workloads(*, today: datetime.date) -> list:
+    """Open and overdue jobs per active technician, busiest first, in one query."""
+    open_jobs = Q(assigned_devices__status__in=Device.OPEN)
+    return list(
+        get_user_model()
+        .objects.filter(is_active=True, is_technician=True)
+        .annotate(
+            open_jobs=Count("assigned_devices", filter=open_jobs),
+            overdue_jobs=Count(
+                "assigned_devices",
+                filter=open_jobs & Q(assigned_devices__expected_delivery_date__lt=today),
+            ),
+            due_today=Count(
+                "assigned_devices",
+                filter=open_jobs & Q(assigned_devices__expected_delivery_date=today),
+            ),
+        )
+        .order_by("-open_jobs", "-overdue_jobs", "first_name", "username")
+    )
+
+
+def _card(*, label, value, hint, icon, colour, url, amount=None, alert=False, **extra) -> dict:
+    """One dashboard card; ``amount`` (money) is shown under the count when given."""
+    return {
+        "label": label,
+        "value": value,
+        "hint": hint,
+        "icon": icon,
+        "colour": colour,
+        "url": url,
+        "amount": amount,
+        "alert": alert,
+        **extra,
+    }
+
+
+def _greeting(now: datetime.datetime) -> str:
+    if now.hour < 12:
+        return "Good morning"
+    if now.hour < 17:
+        return "Good afternoon"
+    return "Good evening"
 
 
 def dashboard_context(user) -> dict:
-    return {}
+    now = timezone.localtime()
+    today = now.date()
+    day = today.isoformat()
+    technician = bool(getattr(user, "is_technician", False))
+    devices = device_counts(today=today, user=user if technician else None)
+    bills = bill_totals(today=today)
+    payments = payment_totals(today=today)
+    leads = lead_counts(today=today)
+    devices_url = "devices:device_list"
+
+    workshop_cards = [
+        _card(
+            label="Unassigned",
+            value=devices["unassigned"],
+            hint="waiting for a technician",
+            icon="bi-inbox",
+            colour="warning",
+            url=_url(devices_url, status=DeviceStatus.RECEIVED),
+        ),
+        _card(
+            label="In repair",
+            value=devices["in_repair"],
+            hint="assigned to technicians",
+            icon="bi-wrench-adjustable",
+            colour="primary",
+            url=_url(devices_url, status=DeviceStatus.ASSIGNED),
+        ),
+        _card(
+            label="Delivery pending",
+            value=devices["delivery_pending"],
+            hint="ready for the customer",
+            icon="bi-box-seam",
+            colour="success",
+            url=reverse("billing:delivery_ready"),
+        ),
+        _card(
+            label="Overdue",
+            value=devices["overdue"],
+            hint="past the promised date",
+            icon="bi-alarm",
+            colour="danger",
+            url=reverse("devices:overdue"),
+            alert=devices["overdue"] > 0,
+        ),
+    ]
+    today_cards = [
+        _card(
+            label="Closed today",
+            value=devices["closed_today"],
+            hint="repairs finished and billed",
+            icon="bi-check2-circle",
+            colour="teal",
+            url=_url("billing:closed_devices", closed_after=day, closed_before=day),
+            extra_url=reverse("billing:closed_devices"),
+            extra_label=f"{devices['closed_total']} closed in total",
+        ),
+        _card(
+            label="Bills today",
+            value=bills["count"],
+            amount=bills["amount"],
+            hint="billed",
+            icon="bi-receipt",
+            colour="indigo",
+            url=_url("billing:closed_devices", closed_after=day, closed_before=day),
+        ),
+        _card(
+            label="Payments today",
+            value=payments["count"],
+            amount=payments["amount"],
+            hint="received",
+            icon="bi-cash-coin",
+            colour="success",
+            url=_url("billing:payment_list", received_after=day, received_before=day),
+        ),
+        _card(
+            label="Taken in today",
+            value=devices["received_today"],
+            hint="new jobs at the counter",
+            icon="bi-box-arrow-in-down",
+            colour="secondary",
+            url=_url(devices_url, received_after=day, received_before=day),
+        ),
+    ]
+    lead_cards = [
+        _card(
+            label="Open leads",
+            value=leads["open"],
+            amount=leads["pipeline"],
+            hint="in the pipeline",
+            icon="bi-megaphone",
+            colour="purple",
+            url=_url("crm:lead_list", status="open"),
+        ),
+        _card(
+            label="Follow-ups due",
+            value=leads["follow_ups_due"],
+            hint=(f"{leads['follow_ups_today']} today · {leads['follow_ups_overdue']} overdue"),
+            icon="bi-telephone-outbound",
+            colour="orange",
+            url=_url("crm:lead_list", follow_up="due"),
+            alert=leads["follow_ups_overdue"] > 0,
+        ),
+    ]
+    context = {
+        "now": now,
+        "today": today,
+        "greeting": _greeting(now),
+        "sections": [
+            {"title": "Workshop", "icon": "bi-tools", "cards": workshop_cards},
+            {"title": "Today", "icon": "bi-calendar-check", "cards": today_cards},
+            {"title": "Sales leads", "icon": "bi-megaphone", "cards": lead_cards, "new_lead": True},
+        ],
+        "devices": devices,
+        "show_workloads": is_manager(user),
+        "is_technician": technician,
+    }
+    if technician:
+        context["my_jobs"] = my_open_jobs(user)
+        context["my_jobs_url"] = _url(devices_url, mine=1)
+    if context["show_workloads"]:
+        context["workloads"] = technician_workloads(today=today)
+        context["workload_max"] = max((t.open_jobs for t in context["workloads"]), default=0)
+    return context

@@ -1,11 +1,13 @@
 from django.shortcuts import render
+from django.views.decorators.http import require_safe
 
 from telite.permissions import STAFF, role_required
 
 
 @role_required(STAFF)
+@require_safe
 def dashboard(request):
-    """Every role: the day at a glance (SPEC §7)."""
+    """Every role: the day at a glance (SPEC §7); figures from telite.dashboard."""
     from telite.dashboard import dashboard_context
 
     return render(request, "dashboard.html", dashboard_context(request.user))
