@@ -33,6 +33,11 @@ from .workflow import device_set_deadline
 DETAIL_FIELDS = tuple(f for f in INTAKE_FIELDS if f != "expected_delivery_date")
 
 
+def _nothing_saved_directly(formset):
+    # The services wrote the rows; the admin's change message still reads these.
+    formset.new_objects, formset.changed_objects, formset.deleted_objects = [], [], []
+
+
 class ServiceRefusalMixin:
     """A service refusing a change (the device left the workshop while the form was open)
     becomes a message on the list page, not an error page; nothing is saved."""
@@ -323,6 +328,7 @@ class DeviceAdmin(ServiceRefusalMixin, SimpleHistoryAdmin):
     def save_formset(self, request, form, formset, change):
         device = form.instance
         if formset.model is Service:
+            _nothing_saved_directly(formset)
             for f in formset.forms:
                 if f.has_changed():
                     service_update(
@@ -418,6 +424,7 @@ class ServiceAdmin(ServiceRefusalMixin, SimpleHistoryAdmin):
 
     def save_formset(self, request, form, formset, change):
         device = form.instance.device
+        _nothing_saved_directly(formset)
         for f in formset.forms:
             if f in formset.deleted_forms:
                 if f.instance.pk:

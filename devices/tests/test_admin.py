@@ -1,0 +1,215 @@
+import datetime
+from decimal import Decimal
+
+import pytest
+from django.urls import reverse
+from django.utils import timezone
+
+from customers.tests.factories import CustomerFactory
+from devices.models import DeviceEvent, DeviceStatus, Service, SparePart
+from devices.tests.factories import DeviceFactory, ServiceFactory, SparePartFactory
+
+Kind = DeviceEvent.Kind
+
+
+def change_url(device):
+    return reverse("admin:devices_device_change", args=[device.pk])
+
+
+def device_form(device, **overrides):
+    """The device change form as the admin page posts it (inlines management included)."""
+    data = {
+        "device_name": device.device_name,
+        "brand": device.brand,
+        "model": device.model,
+        "serial_number": device.serial_number,
+        "issue_description": device.issue_description,
+        "accessories": device.accessories,
+        "condition": device.condition,
+        "password_note": device.password_note,
+        "expected_budget": "",
+        "expected_delivery_date": device.expected_delivery_date.isoformat(),
+        "change_note": "",
+        "service-TOTAL_FORMS": "0",
+        "service-INITIAL_FORMS": "0",
+        "photos-TOTAL_FORMS": "0",
+        "photos-INITIAL_FORMS": "0",
+        "events-TOTAL_FORMS": "0",
+        "events-INITIAL_FORMS": "0",
+    }
+    if hasattr(device, "service"):
+        data.update(
+            {
+                "service-TOTAL_FORMS": "1",
+                "service-INITIAL_FORMS": "1",
+                "service-0-id": device.service.pk,
+                "service-0-device": device.pk,
+                "service-0-diagnosis": device.service.diagnosis,
+                "service-0-work_done": device.service.work_done,
+                "service-0-labour_charge": str(device.service.labour_charge),
+            }
+        )
+    data.update(overrides)
+    return data
+
+
+@pytest.mark.django_db
+def test_changelist_searches_job_serial_name_and_number_in_any_form(client_for, manager):
+    wanted = DeviceFactory(
+        customer=CustomerFactory(name="Lakshmi Rao", whatsapp_number="+919845012345"),
+        serial_number="CN77X1",
+    )
+    DeviceFactory()
+    client = client_for(manager)
+    url = reverse("admin:devices_device_changelist")
+    for term in (wanted.job_number, "CN77X1", "lakshmi", "98450 12345", "919845012345"):
+        response = client.get(url, {"q": term})
+        assert response.status_code == 200
+        assert list(response.context["cl"].result_list) == [wanted], term
+
+
+@pytest.mark.django_db
+def test_changelist_filters_and_date_hierarchy(client_for, manager, technician):
+    DeviceFactory(
+        status=DeviceStatus.ASSIGNED,
+        assigned_to=technician,
+        expected_delivery_date=timezone.localdate() - datetime.timedelta(days=1),
+    )
+    DeviceFactory()
+    client = client_for(manager)
+    url = reverse("admin:devices_device_changelist")
+    assert client.get(url, {"overdue": "yes"}).context["cl"].result_count == 1
+    assert client.get(url, {"status__exact": "received"}).context["cl"].result_count == 1
+    assert client.get(url, {"technician": technician.pk}).context["cl"].result_count == 1
+    html = client.get(url).content.decode()
+    assert "date_hierarchy" in html or "xfull" in html or "received_at__year" in html
+
+
+@pytest.mark.django_db
+def test_status_and_technician_cannot_be_typed_and_devices_are_not_added_here(client_for, manager):
+    device = DeviceFactory()
+    client = client_for(manager)
+    response = client.get(change_url(device))
+    form = response.context["adminform"].form
+    assert "status" not in form.fields and "assigned_to" not in form.fields
+    assert "job_number" not in form.fields
+    assert client.get(reverse("admin:devices_device_add")).status_code == 403
+    assert (
+        client.post(
+            change_url(device),
+            device_form(device, status="delivered", assigned_to=manager.pk),
+        ).status_code
+        == 302
+    )
+    device.refresh_from_db()
+    assert device.status == DeviceStatus.RECEIVED and device.assigned_to is None
+
+
+@pytest.mark.django_db
+def test_correcting_details_is_recorded_on_the_timeline(client_for, manager):
+    device = DeviceFactory(serial_number="WRONG")
+    response = client_for(manager).post(
+        change_url(device), device_form(device, serial_number="5CD999", model="Victus")
+    )
+    assert response.status_code == 302
+    device.refresh_from_db()
+    assert (device.serial_number, device.model) == ("5CD999", "Victus")
+    event = device.events.get()
+    assert event.kind == Kind.NOTE and event.by == manager
+    assert "serial number" in event.note and "model" in event.note
+
+
+@pytest.mark.django_db
+def test_new_deadline_in_the_admin_needs_a_reason_and_goes_through_the_workflow(
+    client_for, manager
+):
+    device = DeviceFactory()
+    client = client_for(manager)
+    new_date = (timezone.localdate() + datetime.timedelta(days=10)).isoformat()
+    response = client.post(change_url(device), device_form(device, expected_delivery_date=new_date))
+    assert response.status_code == 200
+    assert "Say why" in response.content.decode()
+    past = (timezone.localdate() - datetime.timedelta(days=1)).isoformat()
+    response = client.post(
+        change_url(device), device_form(device, expected_delivery_date=past, change_note="x")
+    )
+    assert "cannot be in the past" in response.content.decode()
+    assert not device.events.exists()
+    response = client.post(
+        change_url(device),
+        device_form(device, expected_delivery_date=new_date, change_note="Part delayed"),
+    )
+    assert response.status_code == 302
+    event = device.events.get()
+    assert (event.kind, event.to_value, event.note) == (Kind.DEADLINE, new_date, "Part delayed")
+
+
+@pytest.mark.django_db
+def test_service_inline_saves_through_the_service(client_for, manager, technician):
+    device = DeviceFactory(status=DeviceStatus.ASSIGNED, assigned_to=technician)
+    ServiceFactory(device=device)
+    response = client_for(manager).post(
+        change_url(device),
+        device_form(device, **{"service-0-labour_charge": "650", "service-0-diagnosis": "Bad RAM"}),
+    )
+    assert response.status_code == 302
+    service = Service.objects.get(device=device)
+    assert (service.labour_charge, service.diagnosis) == (Decimal("650.00"), "Bad RAM")
+    assert device.events.get().kind == Kind.SERVICE
+
+
+@pytest.mark.django_db
+def test_closed_device_shows_service_read_only(client_for, manager, technician):
+    device = DeviceFactory(status=DeviceStatus.READY, assigned_to=technician)
+    ServiceFactory(device=device, diagnosis="Billed")
+    response = client_for(manager).get(change_url(device))
+    inline = [f for f in response.context["inline_admin_formsets"] if f.formset.model is Service][0]
+    assert "diagnosis" in inline.readonly_fields
+
+
+@pytest.mark.django_db
+def test_timeline_inline_is_read_only(client_for, manager, technician):
+    from devices.workflow import device_assign
+
+    device = device_assign(device=DeviceFactory(), technician=technician, by=manager)
+    response = client_for(manager).get(change_url(device))
+    inline = [
+        f for f in response.context["inline_admin_formsets"] if f.formset.model is DeviceEvent
+    ][0]
+    assert not inline.has_add_permission
+    assert not inline.has_change_permission
+    assert not inline.has_delete_permission
+
+
+@pytest.mark.django_db
+def test_service_admin_adds_and_removes_parts_through_the_services(client_for, manager, technician):
+    device = DeviceFactory(status=DeviceStatus.ASSIGNED, assigned_to=technician)
+    service = ServiceFactory(device=device)
+    old = SparePartFactory(service=service, name="Old fan")
+    url = reverse("admin:devices_service_change", args=[service.pk])
+    data = {
+        "diagnosis": "",
+        "work_done": "",
+        "labour_charge": "0.00",
+        "parts-TOTAL_FORMS": "2",
+        "parts-INITIAL_FORMS": "1",
+        "parts-0-id": old.pk,
+        "parts-0-service": service.pk,
+        "parts-0-DELETE": "on",
+        "parts-1-service": service.pk,
+        "parts-1-name": "New fan",
+        "parts-1-quantity": "1",
+        "parts-1-unit_cost": "350",
+    }
+    response = client_for(manager).post(url, data)
+    assert response.status_code == 302, response.content.decode()[:3000]
+    assert list(SparePart.objects.values_list("name", flat=True)) == ["New fan"]
+    kinds = sorted(device.events.values_list("kind", flat=True))
+    assert kinds == sorted([Kind.PART_REMOVED, Kind.PART_ADDED])
+
+
+@pytest.mark.django_db
+def test_staff_have_no_back_office(client_for, front_desk):
+    response = client_for(front_desk).get(reverse("admin:devices_device_changelist"))
+    assert response.status_code == 302
+    assert "/admin/login" in response["Location"]
