@@ -12,6 +12,7 @@ from django import forms
 from django.core.exceptions import ValidationError
 
 from devices.models import Device
+from telite.money import format_money
 
 from .models import Payment
 
@@ -170,7 +171,7 @@ class BillCorrectionForm(ServiceErrorsMixin, NoTagHelperMixin, forms.Form):
         super().__init__(*args, **kwargs)
         self.bill = bill
         self.fields["remove_lines"].choices = [
-            (line.pk, f"{line.description} ({line.amount})")
+            (line.pk, f"{line.description} ({format_money(line.amount)})")
             for line in bill.lines.all()
             if line.kind == line.Kind.CHARGE
         ]

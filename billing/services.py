@@ -38,6 +38,7 @@ from telite.permissions import is_manager
 
 from .models import Bill, BillChange, BillCounter, BillKind, BillLine, BillStatus, Payment, Refund
 
+CENT = Decimal("0.01")
 # The largest amount a money column holds (max_digits=12, decimal_places=2).
 MAX_AMOUNT = Decimal("9999999999.99")
 BILL_PREFIX = "TB"
@@ -150,6 +151,19 @@ def _service_lines(device: Device) -> list[dict]:
     return lines
 
 
+def service_lines_preview(device: Device) -> list[dict]:
+    """The lines a bill closed now would have, each with its ``amount`` (for the close page)."""
+    return [
+        {**line, "amount": (to_money(line["unit_price"]) * line["quantity"]).quantize(CENT)}
+        for line in _service_lines(device)
+    ]
+
+
+def service_total(device: Device) -> Decimal:
+    """What the service would bill now (labour and parts, before any discount)."""
+    return sum((line["amount"] for line in service_lines_preview(device)), start=ZERO)
+
+
 def _issue_bill(
     *,
     device: Device,
@@ -165,8 +179,9 @@ def _issue_bill(
     The caller holds the device lock and has already moved the device.
     """
     subtotal = sum(
-        (to_money(line["unit_price"]) * line["quantity"] for line in lines), start=ZERO
-    ).quantize(Decimal("0.01"))
+        ((to_money(line["unit_price"]) * line["quantity"]).quantize(CENT) for line in lines),
+        start=ZERO,
+    )
     if discount > subtotal:
         raise ValidationError(
             {
@@ -254,7 +269,10 @@ def bill_close(
     """
     discount = _money_arg(discount, "discount", "discount")
     refund_mode = _mode_arg(refund_mode, "refund_mode")
-    locked = device_mark_ready(device=device, by=by)
+    locked = Device.objects.select_for_update().get(pk=device.pk)
+    if locked.status != Device.Status.ASSIGNED:
+        # Not in repair (or already closed): the workflow refuses in a clerk's words.
+        device_mark_ready(device=locked, by=by)
     bill = _issue_bill(
         device=locked,
         by=by,
@@ -264,12 +282,10 @@ def bill_close(
         refund_excess=refund_excess,
         refund_mode=refund_mode,
     )
-    record_event(
-        locked,
-        kind=DeviceEvent.Kind.NOTE,
+    device_mark_ready(
+        device=locked,
         by=by,
-        to_value=bill.number,
-        note=f"Bill {bill.number} issued: {format_money(bill.bill_value)}"
+        note=f"Bill {bill.number}: {format_money(bill.bill_value)}"
         + (f" after a discount of {format_money(bill.discount)}" if bill.discount else "")
         + f", received {format_money(bill.amount_received)}.",
     )

@@ -57,4 +57,5 @@ def john_doe(make_device, front_desk, technician):
         device=device, amount="2000", mode="upi", by=front_desk, reference="UPI-778812"
     )
     bill = services.bill_close(device=device, by=technician)
+    device.refresh_from_db()
     return device, bill

@@ -120,9 +120,9 @@ def test_advances_above_the_total_are_refused_unless_the_difference_is_refunded(
 def test_closing_records_the_bill_on_the_timeline(make_device, technician):
     device = make_device(labour="500")
     bill = services.bill_close(device=device, by=technician)
-    kinds = list(device.events.values_list("kind", flat=True))
-    assert DeviceEvent.Kind.READY in kinds
-    assert device.events.filter(to_value=bill.number).exists()
+    event = device.events.get(kind=DeviceEvent.Kind.READY)
+    assert event.note == f"Bill {bill.number}: ₹500.00, received ₹0.00."
+    assert event.by == technician
 
 
 # --- the page ----------------------------------------------------------------------------

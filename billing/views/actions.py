@@ -28,13 +28,21 @@ def actions_context(request, device: Device, **forms) -> dict:
     manager = is_manager(request.user)
     balance = bill.balance if bill else None
     can_pay = (bill is not None and balance > 0) or (bill is None and status in Device.OPEN)
+    can_close = status == Device.Status.ASSIGNED
+    # Offer "refund the difference" only when the advance is more than the work so far.
+    offer_refund = (
+        can_close
+        and money["advance_held"] > 0
+        and money["advance_held"] > services.service_total(device)
+    )
     return {
         "request": request,
         "device": device,
         "bill": bill,
         "advance_held": money["advance_held"],
         "is_manager": manager,
-        "can_close": status == Device.Status.ASSIGNED,
+        "can_close": can_close,
+        "offer_refund": offer_refund,
         "can_return": status in Device.OPEN,
         "can_deliver": status == Device.Status.READY and bill is not None,
         "can_reopen": manager and status == Device.Status.READY,
@@ -95,6 +103,8 @@ def close_device(request):
             )
             return redirect("billing:print_bill", device.pk)
     context = actions_context(request, device, close_form=form)
+    context["preview_lines"] = services.service_lines_preview(device)
+    context["preview_total"] = sum((line["amount"] for line in context["preview_lines"]), 0)
     return render(request, "billing/close_device.html", context)
 
 

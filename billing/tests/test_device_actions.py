@@ -1,0 +1,84 @@
+"""The actions panel the service page includes (billing/_device_actions.html)."""
+
+import pytest
+from django.template.loader import render_to_string
+from django.test import RequestFactory
+from django.urls import reverse
+
+from billing import services
+from devices.models import DeviceStatus
+
+pytestmark = pytest.mark.django_db
+
+
+def _panel(device, user):
+    request = RequestFactory().get(f"/service/{device.pk}")
+    request.user = user
+    return render_to_string("billing/_device_actions.html", {"device": device}, request=request)
+
+
+def test_a_device_in_repair_offers_close_advance_and_return(make_device, technician):
+    html = _panel(make_device(labour="500"), technician)
+    assert "Close repair &amp; issue bill" in html
+    assert reverse("billing:close_device") in html
+    assert "Take an advance" in html
+    assert "Return unrepaired" in html
+    assert "Reopen" not in html
+
+
+def test_refund_option_only_when_the_advance_is_more_than_the_work(make_device, front_desk):
+    device = make_device(labour="500")
+    services.payment_record(device=device, amount="400", mode="cash", by=front_desk)
+    assert "refund the difference" not in _panel(device, front_desk)
+    services.payment_record(device=device, amount="400", mode="cash", by=front_desk)
+    assert "refund the difference" in _panel(device, front_desk)
+
+
+def test_a_ready_device_with_balance_shows_staff_the_refusal_and_managers_the_override(
+    john_doe, front_desk, manager
+):
+    device, bill = john_doe
+    staff_html = _panel(device, front_desk)
+    assert bill.number in staff_html and "₹500.00" in staff_html
+    assert "Only a manager can deliver with a balance due" in staff_html
+    assert "allow_balance_due" not in staff_html
+    assert "Reopen" not in staff_html and "Change bill" not in staff_html
+    manager_html = _panel(device, manager)
+    assert 'name="allow_balance_due"' in manager_html
+    assert "Reopen (voids the bill)" in manager_html
+    assert reverse("billing:correct_bill", args=[bill.pk]) in manager_html
+
+
+def test_a_paid_ready_device_offers_mark_delivered(john_doe, front_desk):
+    device, _ = john_doe
+    services.payment_record(device=device, amount="500", mode="cash", by=front_desk)
+    html = _panel(device, front_desk)
+    assert "Mark delivered" in html
+    assert "Take payment" not in html
+
+
+def test_a_returned_device_without_a_bill_says_so(make_device, front_desk):
+    device = make_device(status=DeviceStatus.RECEIVED)
+    services.return_unrepaired(device=device, by=front_desk, reason="Declined")
+    device.refresh_from_db()
+    html = _panel(device, front_desk)
+    assert "No bill for this device" in html and "Declined" in html
+
+
+def test_the_service_page_includes_the_panel(john_doe, client_for, front_desk):
+    device, bill = john_doe
+    response = client_for(front_desk).get(reverse("devices:service", args=[device.pk]))
+    assert response.status_code == 200
+    html = response.content.decode()
+    assert f'id="billing-actions-{device.pk}"' in html
+    assert bill.number in html
+
+
+def test_close_page_previews_the_lines_when_refused(make_device, client_for, front_desk):
+    device = make_device(labour="300", parts=[("Hinge", 2, "450")])
+    response = client_for(front_desk).post(
+        reverse("billing:close_device"), {"device": device.pk, "discount": "5000"}
+    )
+    html = response.content.decode()
+    assert "What will be billed" in html
+    assert "Hinge × 2" in html and "₹900.00" in html and "₹1,200.00" in html
