@@ -33,6 +33,8 @@ class CustomerContactForm(forms.Form):
                 "hx-trigger": "keyup changed delay:300ms, change",
                 "hx-target": "#customer-lookup",
                 "hx-sync": "this:replace",
+                # Which number the details were filled for (see customers:lookup).
+                "hx-include": "#id_lookup_filled",
             }
         )
         self.fields["name"].required = False

@@ -60,6 +60,14 @@ def customer_lookup(request):
     "Existing customer: N devices" or "New customer".
     """
     context = customer_lookup_context(request.GET.get("whatsapp_number", ""))
+    filled_for = request.GET.get("lookup_filled", "")
     if context["state"] == "existing":
-        context["fill_form"] = CustomerContactForm.for_customer(context["customer"])
+        if filled_for != context["canonical"]:
+            context["fill_form"] = CustomerContactForm.for_customer(context["customer"])
+            context["filled_for"] = context["canonical"]
+    elif filled_for:
+        # The number changed away from a customer whose details we filled in: take them out
+        # again, so a new customer is not saved under someone else's name.
+        context["fill_form"] = CustomerContactForm()
+        context["filled_for"] = ""
     return render(request, "customers/_lookup.html", context)

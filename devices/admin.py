@@ -118,7 +118,7 @@ class DevicePhotoInline(admin.TabularInline):
     readonly_fields = ("preview", "uploaded_by", "uploaded_at")
     extra = 0
 
-    @admin.display(description="photo")
+    @admin.display(description="preview")
     def preview(self, obj):
         if not obj.pk:
             return "—"

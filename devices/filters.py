@@ -54,7 +54,7 @@ class DeviceFilter(django_filters.FilterSet):
         label="Search",
         widget=forms.TextInput(
             attrs={
-                "placeholder": "Job number, WhatsApp number, name or serial",
+                "placeholder": "Job no., phone, name or serial",
                 "type": "search",
                 "class": "form-control",
             }

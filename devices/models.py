@@ -221,7 +221,20 @@ class DeviceEvent(models.Model):
         indexes = [models.Index(fields=["device", "at"], name="event_device_at_idx")]
 
     def __str__(self):
-        return f"{self.device_id} {self.kind} {self.at:%Y-%m-%d %H:%M}"
+        return f"{self.get_kind_display()}, {timezone.localtime(self.at):%d %b %Y %H:%M}"
+
+    @property
+    def from_display(self) -> str:
+        return _status_label(self.from_value)
+
+    @property
+    def to_display(self) -> str:
+        return _status_label(self.to_value)
+
+
+def _status_label(value: str) -> str:
+    """Moves store status codes ("ready"); the timeline shows their labels."""
+    return str(DeviceStatus(value).label) if value in DeviceStatus.values else value
 
 
 def photo_upload_to(instance, filename):

@@ -14,11 +14,11 @@ def devices_for_lists() -> QuerySet[Device]:
 
 
 def mine_first(queryset: QuerySet[Device], user, *then) -> QuerySet[Device]:
-    """A technician's own jobs on top (SPEC §7), then ``then`` ordering."""
+    """A technician's own jobs still in the workshop on top (SPEC §7), then ``then``."""
     if getattr(user, "is_technician", False):
         queryset = queryset.annotate(
             not_mine=Case(
-                When(assigned_to=user.pk, then=Value(0)),
+                When(assigned_to=user.pk, status__in=Device.OPEN, then=Value(0)),
                 default=Value(1),
                 output_field=IntegerField(),
             )

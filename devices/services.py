@@ -173,7 +173,7 @@ def device_intake(
         if existing:
             raise IntakeAlreadyDone(existing) from None
         raise
-    Service.objects.create(device=new, updated_by=by)
+    Service.objects.create(device=new)
     for upload in photos:
         _store_photo(device=new, upload=upload, by=by)
     record_event(

@@ -67,8 +67,10 @@ def test_lookup_finds_an_existing_customer_and_fills_the_form(who, request, clie
     html = response.content.decode()
     assert "Existing customer" in html
     assert "2 devices" in html and "1 still in the shop" in html
-    # Out-of-band swaps replace the name, location and email inputs with the known values.
-    assert html.count('hx-swap-oob="true"') == 3
+    # Out-of-band swaps replace the name, location and email inputs with the known values,
+    # and remember which number they were filled for.
+    assert html.count('hx-swap-oob="true"') == 4
+    assert 'name="lookup_filled" value="+919447012345"' in html
     assert 'id="id_name"' in html and 'value="Meera Nair"' in html
     assert 'value="Kochi"' in html and 'value="meera@example.in"' in html
 
@@ -81,6 +83,31 @@ def test_lookup_says_new_customer_for_an_unknown_valid_number(client_for, front_
     assert "New customer" in html
     assert "+91 90000 12345" in html
     assert "hx-swap-oob" not in html  # what the clerk typed is left alone
+
+
+@pytest.mark.django_db
+def test_lookup_does_not_fill_again_what_it_already_filled(client_for, front_desk):
+    CustomerFactory(name="Meera Nair", whatsapp_number="+919447012345")
+    html = (
+        client_for(front_desk)
+        .get(LOOKUP, {"whatsapp_number": "9447012345", "lookup_filled": "+919447012345"})
+        .content.decode()
+    )
+    assert "Existing customer" in html
+    assert "hx-swap-oob" not in html  # the clerk may have corrected the location since
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("typed", ["+91 90000 12345", "9000", ""])
+def test_changing_to_an_unknown_number_empties_the_filled_details(typed, client_for, front_desk):
+    html = (
+        client_for(front_desk)
+        .get(LOOKUP, {"whatsapp_number": typed, "lookup_filled": "+919447012345"})
+        .content.decode()
+    )
+    assert 'name="lookup_filled" value=""' in html
+    assert 'id="id_name"' in html and "Meera" not in html
+    assert html.count('value="') == 1  # only the empty marker: name, location, email blank
 
 
 @pytest.mark.django_db

@@ -114,11 +114,15 @@ def test_a_technician_sees_their_own_jobs_first_and_can_show_only_theirs(
         )
         for n in range(3)
     ]
+    done = DeviceFactory(
+        status=S.DELIVERED, assigned_to=technician, received_at=now - datetime.timedelta(days=9)
+    )
     client = client_for(technician)
     order = listed(client)
     assert order[0] == mine.job_number
-    assert order[1:] == [d.job_number for d in newer]
-    assert listed(client, mine=1) == [mine.job_number]
+    # Then everything else newest first; a job already handed back is not pushed up.
+    assert order[1:] == [d.job_number for d in newer] + [done.job_number]
+    assert listed(client, mine=1) == [mine.job_number, done.job_number]
 
 
 @pytest.mark.django_db

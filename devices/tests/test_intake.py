@@ -59,7 +59,8 @@ def test_intake_creates_customer_device_service_event_and_opens_the_slip(client_
         "+919845012345",
         "Jayanagar",
     )
-    assert Service.objects.filter(device=device).exists()
+    service = Service.objects.get(device=device)
+    assert service.updated_by is None  # nobody has worked on it yet
     event = device.events.get()
     assert (event.kind, event.by) == (DeviceEvent.Kind.RECEIVED, front_desk)
 

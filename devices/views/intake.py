@@ -52,13 +52,14 @@ def add_device(request):
                 return redirect("devices:slip", pk=device.pk)
         files_dropped = bool(request.FILES)
         lookup = customer_lookup_context(request.POST.get("whatsapp_number", ""))
+        lookup_filled = request.POST.get("lookup_filled", "")
     else:
         initial = {
             "intake_key": IntakeForm.new_key(),
             "expected_delivery_date": default_due_date(),
             "advance_mode": PaymentMode.CASH,
         }
-        lookup = None
+        lookup, lookup_filled = None, ""
         customer = _customer_from_query(request)
         if customer is not None:
             initial.update(
@@ -68,6 +69,7 @@ def add_device(request):
                 email=customer.email,
             )
             lookup = customer_lookup_context(customer.whatsapp_number)
+            lookup_filled = customer.whatsapp_number
         form = IntakeForm(initial=initial)
     return render(
         request,
@@ -75,6 +77,7 @@ def add_device(request):
         {
             "form": form,
             "lookup": lookup,
+            "lookup_filled": lookup_filled,
             "device_types": DEVICE_TYPES,
             "files_dropped": files_dropped,
         },
