@@ -25,10 +25,13 @@ EXAMPLE = [
 
 
 def _pdf_text(data: bytes, tmp_path) -> str:
+    pdftotext = shutil.which("pdftotext")
+    if pdftotext is None:
+        pytest.fail("pdftotext (Debian package poppler-utils) is needed to read the PDF's text")
     path = tmp_path / "bill.pdf"
     path.write_bytes(data)
     result = subprocess.run(
-        [shutil.which("pdftotext"), "-layout", str(path), "-"],
+        [pdftotext, "-layout", str(path), "-"],
         capture_output=True,
         check=True,
         text=True,
