@@ -2,11 +2,13 @@
 
 from django.db.models import Count, Q, QuerySet
 
+from devices.models import Device
 from telite.phone import try_normalize_phone
 
 from .models import Customer
 
-OPEN_STATUSES = ("received", "assigned")
+# Still in the workshop (received or assigned): one definition, the device model's.
+OPEN_STATUSES = tuple(Device.OPEN)
 # Digits a number needs before the look-up says anything (a 10-digit Indian mobile).
 LOOKUP_MIN_DIGITS = 10
 

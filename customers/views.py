@@ -25,7 +25,7 @@ def customer_list(request):
     return render(
         request,
         "customers/customer_list.html",
-        {"filter": filterset, "page": page, "searching": bool(request.GET.get("q"))},
+        {"filter": filterset, "page": page},
     )
 
 

@@ -39,9 +39,7 @@ def device_list(request):
     customer_id = request.GET.get("customer", "")
     if customer_id.isdigit():
         customer = Customer.objects.filter(pk=int(customer_id)).first()
-    active_filters = any(
-        request.GET.get(k) for k in DeviceFilter.base_filters if k not in ("mine",)
-    ) or request.GET.get("mine")
+    active_filters = any(request.GET.get(k) for k in DeviceFilter.base_filters)
     return render(
         request,
         "devices/device_list.html",
