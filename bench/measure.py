@@ -37,6 +37,7 @@ PAGES = [
     ("service", "Service page (/service/<id>)", "detail"),
     ("overdue", "Overdue list (/device_time_overlap)", "list"),
     ("delivery_ready", "Delivery-ready list (/delivery_ready)", "list"),
+    ("closed_list", "Closed history, first page (/closed_devices)", "list"),
     ("closed_search", "Closed history, search (/closed_devices?q=)", "list"),
     ("lookup", "Customer lookup while typing (/customers/lookup/)", "detail"),
     ("bill", "Bill page (/print_bill/<id>)", "detail"),
@@ -134,6 +135,7 @@ class Worker:
             "service": f"/service/{device.pk}",
             "overdue": "/device_time_overlap",
             "delivery_ready": "/delivery_ready",
+            "closed_list": "/closed_devices",
             "closed_search": "/closed_devices?q=" + device.serial_number,
             # As the clerk types it: "98450 12345".
             "lookup": f"/customers/lookup/?whatsapp_number={digits[:5]}+{digits[5:]}",
@@ -201,8 +203,7 @@ class Worker:
             "status": response.status_code,
             "queries": len(ctx.captured_queries),
             "slowest": [
-                {"ms": round(float(q["time"]) * 1000, 2), "sql": q["sql"][:1500]}
-                for q in queries[:3]
+                {"ms": round(float(q["time"]) * 1000, 2), "sql": q["sql"]} for q in queries[:3]
             ],
             "bytes": len(response.content) if not hasattr(response, "streaming_content") else 0,
             "pdf_pages": _pdf_pages(response.content)
@@ -263,7 +264,16 @@ class Worker:
 
 
 def _pdf_pages(data: bytes) -> int:
-    return len(re.findall(rb"/Type\s*/Page(?![s\w])", data))
+    """Pages in a PDF, looking inside compressed object streams too."""
+    import zlib
+
+    chunks = [data]
+    for stream in re.finditer(rb"stream\r?\n(.*?)\r?\nendstream", data, re.S):
+        try:
+            chunks.append(zlib.decompress(stream.group(1)))
+        except zlib.error:
+            continue
+    return sum(len(re.findall(rb"/Type\s*/Page(?![s\w])", c)) for c in chunks)
 
 
 def main(argv=None):
