@@ -11,7 +11,7 @@ HOST   ?= 127.0.0.1
 PORT   ?= 8000
 PYTEST_ARGS ?=
 
-.PHONY: setup run test lint format check-deploy clean assets
+.PHONY: setup run test lint format check-deploy clean assets system-deps
 
 setup: $(STAMP) node_modules/.installed
 
@@ -32,10 +32,27 @@ run: setup
 	$(PY) manage.py ensure_admin
 	$(PY) manage.py runserver $(HOST):$(PORT)
 
-test: setup
-	@command -v chromium >/dev/null 2>&1 || test -x "$${CHROMIUM:-/usr/bin/chromium}" || \
-	  echo "NOTE: Chromium is not installed, so the browser tests in e2e/ will be SKIPPED." \
-	       "Install it with: apt-get install chromium"
+# System packages the tests use: pdftotext (bill PDF text checks), Chromium (browser tests),
+# Noto fonts (the bill PDF's first choice; DejaVu is the fallback). Installed when running as
+# root with apt; otherwise named, and the browser tests are skipped.
+SYSTEM_PACKAGES := poppler-utils chromium fonts-noto-core
+
+system-deps:
+	@missing=""; \
+	command -v pdftotext >/dev/null 2>&1 || missing="$$missing poppler-utils"; \
+	command -v chromium >/dev/null 2>&1 || test -x "$${CHROMIUM:-/nonexistent}" || missing="$$missing chromium"; \
+	test -d /usr/share/fonts/truetype/noto || missing="$$missing fonts-noto-core"; \
+	if [ -n "$$missing" ]; then \
+	  if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then \
+	    echo "Installing system packages:$$missing"; \
+	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $$missing >/dev/null; \
+	  else \
+	    echo "NOTE: missing system packages:$$missing (sudo apt-get install$$missing)."; \
+	    echo "      Without chromium the browser tests in e2e/ are SKIPPED."; \
+	  fi; \
+	fi
+
+test: setup system-deps
 	$(PY) -m pytest $(PYTEST_ARGS)
 
 lint: setup
