@@ -85,7 +85,6 @@ def service(request, pk):
             "form": form,
             "timeline": device_timeline(device),
             "photos": list(device.photos.all()),
-            "photo_form": PhotoForm(),
         }
     )
     return render(request, "devices/service.html", context)
