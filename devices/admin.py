@@ -184,7 +184,7 @@ class DeviceAdmin(ServiceRefusalMixin, SimpleHistoryAdmin):
     form = DeviceAdminForm
     list_display = (
         "job_number",
-        "customer",
+        "customer_name",
         "title",
         "status_badge",
         "assigned_to",
@@ -268,6 +268,10 @@ class DeviceAdmin(ServiceRefusalMixin, SimpleHistoryAdmin):
     @admin.display(description="device")
     def title(self, obj):
         return obj.title
+
+    @admin.display(description="customer", ordering="customer__name")
+    def customer_name(self, obj):
+        return obj.customer.name
 
     @admin.display(description="status", ordering="status")
     def status_badge(self, obj):
