@@ -8,6 +8,7 @@ when it does not. Every test saves screenshots of the pages it visits to ``scree
 import os
 import re
 import shutil
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
@@ -30,6 +31,8 @@ CLOSED_NETWORK_ARGS = [
     "--disable-sync",
     "--disable-default-apps",
     "--disable-extensions",
+    # Date inputs and number formats as the shop's staff see them (dd/mm/yyyy).
+    "--lang=en-IN",
 ]
 
 
@@ -71,8 +74,9 @@ class Screen:
         self.shots = 0
 
     def go(self, path):
+        # ``goto`` returns once the page has loaded; what a test then checks is waited for by
+        # ``expect`` (auto-waiting), so no fixed "network idle" pause is paid on every page.
         self.page.goto(self.base_url + path)
-        self.page.wait_for_load_state("networkidle")
         return self.page
 
     def login(self, username, password):
@@ -80,7 +84,11 @@ class Screen:
         self.page.fill("input[name=username]", username)
         self.page.fill("input[name=password]", password)
         self.page.click("button[type=submit]")
-        self.page.wait_for_load_state("networkidle")
+        self.page.wait_for_url(lambda url: "/login" not in url)
+
+    def path(self):
+        """The path (and query) of the page being shown, without the live server's address."""
+        return self.page.url.removeprefix(self.base_url)
 
     def shot(self, label):
         SCREENSHOTS.mkdir(exist_ok=True)
@@ -88,11 +96,40 @@ class Screen:
         safe = re.sub(r"[^a-zA-Z0-9]+", "_", f"{self.name}_{self.shots:02d}_{label}")
         self.page.screenshot(path=str(SCREENSHOTS / f"{safe}.png"), full_page=True)
 
+    @contextmanager
+    def without_reload(self):
+        """Inside the block the page must not navigate: a mark left on ``window`` survives
+        only if the document was updated in place (htmx), not reloaded."""
+        navigations = []
+        page = self.page
+
+        def on_navigation(frame):
+            if frame == page.main_frame:
+                navigations.append(frame.url)
+
+        url = page.url
+        page.evaluate("window.__e2eSamePage = true")
+        page.on("framenavigated", on_navigation)
+        try:
+            yield
+        finally:
+            page.remove_listener("framenavigated", on_navigation)
+        assert page.url == url, f"the page moved from {url} to {page.url}"
+        assert navigations == [], f"the page navigated: {navigations}"
+        assert page.evaluate("window.__e2eSamePage === true"), "the page was reloaded"
+
 
 @pytest.fixture
 def screen(playwright_browser, live_server, request):
     """``screen("clerk")`` opens a fresh browser context (its own cookies) for a person."""
     contexts = []
+    # This test's screenshots from an earlier run go, so the folder shows the last run only.
+    for old in SCREENSHOTS.glob(f"{request.node.name}_*.png"):
+        old.unlink()
+
+    # A server error or a script error on any page fails the test, even when the step that
+    # caused it did not look for one.
+    problems = []
 
     def open_screen(person="user"):
         context = playwright_browser.new_context(
@@ -100,8 +137,19 @@ def screen(playwright_browser, live_server, request):
         )
         context.set_default_timeout(15_000)
         contexts.append(context)
-        return Screen(context.new_page(), live_server.url, f"{request.node.name}_{person}")
+        page = context.new_page()
+        page.on("pageerror", lambda error: problems.append(f"{person}: script error: {error}"))
+        page.on(
+            "response",
+            lambda response: (
+                response.status >= 500
+                and problems.append(f"{person}: {response.status} from {response.url}")
+            ),
+        )
+        return Screen(page, live_server.url, f"{request.node.name}_{person}")
 
     yield open_screen
     for context in contexts:
         context.close()
+    if problems:
+        pytest.fail("The browser saw errors:\n" + "\n".join(problems), pytrace=False)
