@@ -7,30 +7,22 @@ everywhere or nowhere.
 """
 
 from django.contrib import admin
-from django.core.exceptions import PermissionDenied
 from django.shortcuts import redirect
 from django.urls import reverse
 from django.utils.html import format_html
-from simple_history.admin import SimpleHistoryAdmin
 
+from telite.admin_history import GuardedHistoryAdmin
 from telite.money import format_money
 
 from .models import Bill, BillChange, BillLine, Payment, Refund, ShopSettings
 
 
-class GuardedHistoryAdmin(SimpleHistoryAdmin):
-    """simple-history's "revert to this version" page saves on POST even when the revert
-    button is hidden; only someone who may change the record may post it."""
-
-    def history_form_view(self, request, object_id, version_id, extra_context=None):
-        if request.method == "POST" and not self.has_change_permission(request):
-            raise PermissionDenied("This record cannot be reverted here.")
-        return super().history_form_view(request, object_id, version_id, extra_context)
-
-
 @admin.register(ShopSettings)
 class ShopSettingsAdmin(GuardedHistoryAdmin):
     """One row. Admins edit it (managers may only view: see accounts.roles)."""
+
+    # An admin may put back an earlier version of the shop's details.
+    allow_revert = True
 
     fieldsets = (
         ("Shop", {"fields": ("shop_name", "address", "phone", "email", "tax_id", "logo")}),

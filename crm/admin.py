@@ -4,8 +4,8 @@ changes on the timeline and converts leads exactly like the pages do."""
 from django import forms
 from django.contrib import admin, messages
 from django.core.exceptions import ValidationError
-from simple_history.admin import SimpleHistoryAdmin
 
+from telite.admin_history import GuardedHistoryAdmin
 from telite.phone import normalize_phone
 
 from . import services
@@ -71,7 +71,7 @@ class LeadAdminForm(forms.ModelForm):
 
 
 @admin.register(Lead)
-class LeadAdmin(SimpleHistoryAdmin):
+class LeadAdmin(GuardedHistoryAdmin):
     form = LeadAdminForm
     list_display = (
         "name",

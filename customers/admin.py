@@ -3,8 +3,8 @@ from django.contrib import admin
 from django.db.models import Count, Q
 from django.urls import reverse
 from django.utils.html import format_html
-from simple_history.admin import SimpleHistoryAdmin
 
+from telite.admin_history import GuardedHistoryAdmin
 from telite.phone import normalize_phone, try_normalize_phone
 
 from .models import Customer
@@ -37,7 +37,7 @@ class CustomerAdminForm(forms.ModelForm):
 
 
 @admin.register(Customer)
-class CustomerAdmin(SimpleHistoryAdmin):
+class CustomerAdmin(GuardedHistoryAdmin):
     """Managers and admins correct customer details; the number is stored normalised."""
 
     form = CustomerAdminForm

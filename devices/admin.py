@@ -15,8 +15,8 @@ from django.db.models import Q
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.html import format_html
-from simple_history.admin import SimpleHistoryAdmin
 
+from telite.admin_history import GuardedHistoryAdmin
 from telite.phone import try_normalize_phone
 
 from .models import Device, DeviceEvent, DevicePhoto, DeviceStatus, Service, SparePart
@@ -180,7 +180,7 @@ class DeviceAdminForm(forms.ModelForm):
 
 
 @admin.register(Device)
-class DeviceAdmin(ServiceRefusalMixin, SimpleHistoryAdmin):
+class DeviceAdmin(ServiceRefusalMixin, GuardedHistoryAdmin):
     form = DeviceAdminForm
     list_display = (
         "job_number",
@@ -377,7 +377,7 @@ class SparePartInline(admin.TabularInline):
 
 
 @admin.register(Service)
-class ServiceAdmin(ServiceRefusalMixin, SimpleHistoryAdmin):
+class ServiceAdmin(ServiceRefusalMixin, GuardedHistoryAdmin):
     list_display = ("device", "customer", "status", "labour_charge", "updated_by", "updated_at")
     list_select_related = ("device", "device__customer", "updated_by")
     list_filter = ("device__status",)
