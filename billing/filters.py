@@ -13,11 +13,12 @@ from django import forms
 from django.db.models import Exists, OuterRef, Q
 
 from accounts.models import User
+from devices.filters import device_search
 from devices.models import Device
-from telite.phone import try_normalize_phone
+from telite.dates import day_start
 
 from .models import Bill, Payment
-from .selectors import balance_due_q, day_start
+from .selectors import balance_due_q
 
 ONE_DAY = datetime.timedelta(days=1)
 DATE = forms.DateInput(attrs={"type": "date"})
@@ -30,22 +31,8 @@ def technicians():
 def search_devices(queryset, value: str):
     """Job number, bill number, WhatsApp number in any written form, customer name, serial."""
     value = (value or "").strip()
-    if not value:
-        return queryset
-    match = (
-        Q(job_number__icontains=value)
-        | Q(serial_number__icontains=value)
-        | Q(customer__name__icontains=value)
-        | Q(Exists(Bill.objects.filter(device=OuterRef("pk"), number__icontains=value)))
-    )
-    phone = try_normalize_phone(value)
-    if phone:
-        match |= Q(customer__whatsapp_number=phone)
-    digits = "".join(ch for ch in value if ch.isdigit())
-    if len(digits) >= 5 and len(digits) >= len(value.replace(" ", "")) - 1:
-        # Part of a number ("45012"): digits only, as stored after the "+".
-        match |= Q(customer__whatsapp_number__contains=digits)
-    return queryset.filter(match)
+    bill_number = Q(Exists(Bill.objects.filter(device=OuterRef("pk"), number__icontains=value)))
+    return device_search(queryset, value, also=bill_number)
 
 
 class _DeviceSearchMixin(django_filters.FilterSet):

@@ -1,10 +1,7 @@
 """Reads that billing's pages (and other apps) share, with their joins done once."""
 
-import datetime
-
 from django.db.models import Case, Count, Exists, F, OuterRef, Prefetch, Q, Sum, Value, When
 from django.db.models.functions import Coalesce
-from django.utils import timezone
 
 from devices.models import Device
 from telite.money import ZERO
@@ -36,11 +33,6 @@ def customer_money_totals(customer_ids) -> dict[int, dict]:
         }
         for r in rows
     }
-
-
-def day_start(day: datetime.date) -> datetime.datetime:
-    """Midnight at the start of ``day`` in the shop's time zone (for indexed range filters)."""
-    return timezone.make_aware(datetime.datetime.combine(day, datetime.time.min))
 
 
 def live_bill(device) -> Bill | None:

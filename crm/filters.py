@@ -10,10 +10,11 @@ from django.db.models import Q
 from django.utils import timezone
 
 from accounts.models import User
-from telite.phone import try_normalize_phone
+from telite.dates import day_start
+from telite.phone import phone_search_q
 
 from .models import Lead, LeadSource, LeadStatus
-from .selectors import day_start, follow_up_due_q
+from .selectors import follow_up_due_q
 
 OPEN = "open"
 STATUS_CHOICES = [(OPEN, "Open (new, contacted, qualified)"), *LeadStatus.choices]
@@ -81,13 +82,10 @@ class LeadFilter(django_filters.FilterSet):
         if not value:
             return queryset
         match = Q(name__icontains=value) | Q(requirement__icontains=value)
-        canonical = try_normalize_phone(value)
-        if canonical:
-            # "98450 12345", "+91 98450 12345" and "919845012345" are one number.
-            match |= Q(phone=canonical)
-        digits = "".join(ch for ch in value if ch.isdigit())
-        if len(digits) >= 4:
-            match |= Q(phone__contains=digits)
+        # "98450 12345", "+91 98450 12345" and "919845012345" are one number.
+        phone = phone_search_q(value, "phone")
+        if phone is not None:
+            match |= phone
         return queryset.filter(match)
 
     def filter_status(self, queryset, name, value):

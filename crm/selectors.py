@@ -8,14 +8,10 @@ from django.shortcuts import get_object_or_404
 from django.utils import timezone
 
 from customers.models import Customer
+from telite.dates import day_start
 from telite.money import to_money
 
 from .models import Lead, LeadNote, LeadSource, LeadStatus
-
-
-def day_start(day: datetime.date) -> datetime.datetime:
-    """Midnight at the start of ``day`` in the shop's time zone (for index-friendly ranges)."""
-    return timezone.make_aware(datetime.datetime.combine(day, datetime.time.min))
 
 
 def follow_up_due_q(today: datetime.date) -> Q:

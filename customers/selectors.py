@@ -3,7 +3,7 @@
 from django.db.models import Count, Q, QuerySet
 
 from devices.models import Device
-from telite.phone import try_normalize_phone
+from telite.phone import phone_search_q, try_normalize_phone
 
 from .models import Customer
 
@@ -27,12 +27,9 @@ def customer_search(queryset: QuerySet[Customer], value: str) -> QuerySet[Custom
     if not value:
         return queryset
     query = Q(name__icontains=value) | Q(email__icontains=value) | Q(location__icontains=value)
-    canonical = try_normalize_phone(value)
-    if canonical:
-        query |= Q(whatsapp_number=canonical)
-    digits = "".join(ch for ch in value if ch.isdigit())
-    if len(digits) >= 4 and len(digits) >= len(value.replace(" ", "")) - 1:
-        query |= Q(whatsapp_number__contains=digits)
+    phone = phone_search_q(value, "whatsapp_number")
+    if phone is not None:
+        query |= phone
     return queryset.filter(query)
 
 

@@ -12,14 +12,16 @@ from django.contrib.auth import get_user_model
 from django.db.models import Q
 from django.utils import timezone
 
-from telite.phone import try_normalize_phone
+from telite.dates import day_start
+from telite.phone import phone_search_q
 
 from .forms import DateInput
 from .models import Device, DeviceStatus
 
 
-def device_search(queryset, value: str):
-    """Job number, WhatsApp number in any written form, customer name, serial number."""
+def device_search(queryset, value: str, *, also: Q | None = None):
+    """Job number, WhatsApp number in any written form, customer name, serial number,
+    and whatever ``also`` adds (billing adds the bill number)."""
     value = (value or "").strip()
     if not value:
         return queryset
@@ -28,18 +30,12 @@ def device_search(queryset, value: str):
         | Q(customer__name__icontains=value)
         | Q(serial_number__icontains=value)
     )
-    canonical = try_normalize_phone(value)
-    if canonical:
-        query |= Q(customer__whatsapp_number=canonical)
-    digits = "".join(ch for ch in value if ch.isdigit())
-    if len(digits) >= 4 and len(digits) >= len(value.replace(" ", "")) - 1:
-        # Part of a number ("45012345", "+91 98450"): match the digits in the stored form.
-        query |= Q(customer__whatsapp_number__contains=digits)
+    phone = phone_search_q(value, "customer__whatsapp_number")
+    if phone is not None:
+        query |= phone
+    if also is not None:
+        query |= also
     return queryset.filter(query)
-
-
-def _day_start(day: datetime.date) -> datetime.datetime:
-    return timezone.make_aware(datetime.datetime.combine(day, datetime.time.min))
 
 
 class FlagFilter(django_filters.Filter):
@@ -93,10 +89,10 @@ class DeviceFilter(django_filters.FilterSet):
     # Date ranges as datetime bounds in the shop's time zone, so the index on received_at
     # is used (a __date lookup would compute a date for every row).
     def received_from(self, queryset, name, value):
-        return queryset.filter(received_at__gte=_day_start(value))
+        return queryset.filter(received_at__gte=day_start(value))
 
     def received_to(self, queryset, name, value):
-        return queryset.filter(received_at__lt=_day_start(value + datetime.timedelta(days=1)))
+        return queryset.filter(received_at__lt=day_start(value + datetime.timedelta(days=1)))
 
     def only_overdue(self, queryset, name, value):
         if not value:

@@ -258,8 +258,8 @@ def service_update(*, device: Device, by, diagnosis: str, work_done: str, labour
         locked,
         kind=Kind.SERVICE,
         by=by,
-        from_value=format_money(before_labour, symbol="₹") if "labour_charge" in changed else "",
-        to_value=format_money(labour, symbol="₹") if "labour_charge" in changed else "",
+        from_value=format_money(before_labour) if "labour_charge" in changed else "",
+        to_value=format_money(labour) if "labour_charge" in changed else "",
         note="Changed: " + ", ".join(_SERVICE_LABELS[name] for name in changed),
     )
     return service
@@ -293,8 +293,8 @@ def part_add(*, device: Device, by, name: str, quantity: int, unit_cost) -> Spar
         kind=Kind.PART_ADDED,
         by=by,
         to_value=f"{part.name} × {part.quantity}",
-        note=f"{format_money(part.unit_cost, symbol='₹')} each, "
-        f"{format_money(part.line_total, symbol='₹')} in all",
+        note=f"{format_money(part.unit_cost)} each, "
+        f"{format_money(part.line_total)} in all",
     )
     return part
 
@@ -311,7 +311,7 @@ def part_remove(*, part: SparePart, by) -> None:
         kind=Kind.PART_REMOVED,
         by=by,
         from_value=f"{part.name} × {part.quantity}",
-        note=f"{format_money(part.line_total, symbol='₹')} taken off",
+        note=f"{format_money(part.line_total)} taken off",
     )
     part.delete()
 

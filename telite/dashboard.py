@@ -19,19 +19,14 @@ from billing.models import Bill, BillStatus, Payment
 from crm.models import Lead
 from crm.selectors import follow_up_due_q
 from devices.models import Device, DeviceStatus
+from telite.dates import day_range
 from telite.money import to_money
 from telite.permissions import is_manager
 
 MY_JOBS_LIMIT = 10
 
 
-def today_range(today: datetime.date) -> tuple[datetime.datetime, datetime.datetime]:
-    """[midnight, next midnight) of ``today`` in the shop's time zone."""
-    start = timezone.make_aware(datetime.datetime.combine(today, datetime.time.min))
-    end = timezone.make_aware(
-        datetime.datetime.combine(today + datetime.timedelta(days=1), datetime.time.min)
-    )
-    return start, end
+today_range = day_range
 
 
 def _url(name: str, **params) -> str:

@@ -53,3 +53,24 @@ def format_phone(e164: str) -> str:
 
 def validate_phone(value: str) -> None:
     normalize_phone(value)
+
+
+def phone_search_q(value: str, field: str):
+    """A filter matching ``field`` (a stored E.164 number) against what someone searched for.
+
+    A whole number in any written form matches exactly; a run of digits ("45012",
+    "+91 98450") matches numbers containing it. Returns None when ``value`` is not
+    number-like, so name searches are not slowed by a pointless phone condition.
+    """
+    from django.db.models import Q
+
+    value = (value or "").strip()
+    query = None
+    canonical = try_normalize_phone(value)
+    if canonical:
+        query = Q(**{field: canonical})
+    digits = "".join(ch for ch in value if ch.isdigit())
+    if len(digits) >= 4 and len(digits) >= len(value.replace(" ", "")) - 1:
+        partial = Q(**{f"{field}__contains": digits})
+        query = partial if query is None else query | partial
+    return query
