@@ -11,7 +11,7 @@ HOST   ?= 127.0.0.1
 PORT   ?= 8000
 PYTEST_ARGS ?=
 
-.PHONY: setup run test lint format check-deploy clean assets system-deps
+.PHONY: setup run demo test lint format check-deploy clean assets system-deps
 
 setup: $(STAMP) node_modules/.installed
 
@@ -51,6 +51,12 @@ system-deps:
 	    echo "      Without chromium the browser tests in e2e/ are SKIPPED."; \
 	  fi; \
 	fi
+
+# A small demo shop (staff, customers, devices in every state, bills, leads) to click around.
+demo: setup
+	$(PY) manage.py migrate --noinput
+	$(PY) manage.py ensure_admin
+	$(PY) manage.py demo_data
 
 test: setup system-deps
 	$(PY) -m pytest $(PYTEST_ARGS)
