@@ -293,8 +293,7 @@ def part_add(*, device: Device, by, name: str, quantity: int, unit_cost) -> Spar
         kind=Kind.PART_ADDED,
         by=by,
         to_value=f"{part.name} × {part.quantity}",
-        note=f"{format_money(part.unit_cost)} each, "
-        f"{format_money(part.line_total)} in all",
+        note=f"{format_money(part.unit_cost)} each, {format_money(part.line_total)} in all",
     )
     return part
 
