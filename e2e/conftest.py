@@ -31,8 +31,6 @@ CLOSED_NETWORK_ARGS = [
     "--disable-sync",
     "--disable-default-apps",
     "--disable-extensions",
-    # Date inputs and number formats as the shop's staff see them (dd/mm/yyyy).
-    "--lang=en-IN",
 ]
 
 
