@@ -18,7 +18,10 @@ def test_staff_user_trying_a_managers_page_sees_a_refusal(screen, front_desk, pa
 def test_admin_registers_a_technician_and_a_front_desk_user(screen, owner, password):
     admin = screen("admin")
     admin.login("owner", password)
-    for username, phone, technician in (("arun", "98450 22222", True), ("kavya", "+91 98450 33333", False)):
+    for username, phone, technician in (
+        ("arun", "98450 22222", True),
+        ("kavya", "+91 98450 33333", False),
+    ):
         page = admin.go("/register")
         page.fill("input[name=username]", username)
         page.fill("input[name=first_name]", username.title())
