@@ -19,8 +19,13 @@ BENCH_PASSWORD = "Bench-pass-123"  # noqa: S105 - a throwaway local database
 BENCH_SECRET_KEY = "bench-only-" + "0" * 56 + "-not-a-real-secret-key"  # noqa: S105
 
 
+# Another prefix keeps a what-if run (a copy of the tree with proposed changes) away from
+# the reference databases: createdb -T telite_bench_large telite_whatif_large.
+DB_PREFIX = os.environ.get("BENCH_DB_PREFIX", "telite_bench")
+
+
 def db_name(size: str) -> str:
-    return f"telite_bench_{size}"
+    return f"{DB_PREFIX}_{size}"
 
 
 def db_url(size: str) -> str:
