@@ -7,12 +7,19 @@ pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 def test_staff_user_trying_a_managers_page_sees_a_refusal(screen, front_desk, password):
     clerk = screen("clerk")
     clerk.login("desk", password)
-    page = clerk.go("/device_assign")
-    expect(page.get_by_role("heading", name="You don't have access to this page")).to_be_visible()
-    clerk.shot("refused")
+    page = clerk.page
+    for path in ("/device_assign", "/register"):
+        response = page.goto(clerk.base_url + path)
+        assert response.status == 403, f"{path} answered {response.status}"
+        expect(
+            page.get_by_role("heading", name="You don't have access to this page")
+        ).to_be_visible()
+        expect(page.get_by_role("heading", name="Assign devices")).to_have_count(0)
+        clerk.shot(f"refused_{path}")
     # The navigation never offered the page in the first place.
     clerk.go("/dashboard")
     expect(page.get_by_role("link", name="Assign", exact=True)).to_have_count(0)
+    clerk.shot("dashboard")
 
 
 def test_admin_registers_a_technician_and_a_front_desk_user(screen, owner, password):
@@ -43,3 +50,5 @@ def test_admin_registers_a_technician_and_a_front_desk_user(screen, owner, passw
     clerk = screen("kavya")
     clerk.login("kavya", "Motherboard-77")
     expect(clerk.page).to_have_url(clerk.base_url + "/dashboard")
+    expect(clerk.page.get_by_role("heading", name="Kavya")).to_be_visible()
+    clerk.shot("dashboard")

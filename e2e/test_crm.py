@@ -115,6 +115,7 @@ def test_lead_is_created_followed_up_won_converted_and_a_device_taken_in_for_it(
     page = clerk.go("/dashboard")
     open_leads = page.locator(".stat-card", has=page.get_by_role("link", name="Open leads"))
     expect(open_leads.locator(".stat-value")).to_have_text("0")
+    clerk.shot("dashboard")
     page = clerk.go("/crm/?status=won")
     expect(page.get_by_role("row").filter(has_text="Suresh Traders")).to_contain_text("Won")
     clerk.shot("leads_won")

@@ -36,6 +36,7 @@ def test_overdue_device_is_reassigned_with_a_new_date_and_a_reason_on_its_timeli
     page = boss.page
     overdue_card = page.locator(".stat-card", has=page.get_by_role("link", name="Overdue"))
     expect(overdue_card.locator(".stat-value")).to_have_text("1")
+    boss.shot("dashboard")
     overdue_card.get_by_role("link", name="Overdue").click()
 
     expect(page.get_by_role("heading", name="Overdue devices")).to_be_visible()

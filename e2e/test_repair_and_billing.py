@@ -203,6 +203,7 @@ def test_clerk_takes_part_payment_downloads_the_pdf_takes_the_balance_and_delive
     _card(page, "Closed today").get_by_role("link", name="Closed today").click()
     expect(page.get_by_role("heading", name="Closed devices")).to_be_visible()
     expect(page.get_by_role("link", name=device.job_number)).to_be_visible()
+    clerk.shot("closed_today")
 
 
 def _card(page, label):
