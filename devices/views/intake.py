@@ -88,7 +88,7 @@ def _customer_from_query(request):
     raw = request.GET.get("customer", "")
     if not raw:
         return None
-    if not raw.isdigit():
+    if not raw.isdecimal():
         return None
     customer = Customer.objects.filter(pk=int(raw)).first()
     if customer is None:

@@ -37,7 +37,7 @@ def device_list(request):
     page = Paginator(filterset.qs, PAGE_SIZE).get_page(request.GET.get("page"))
     customer = None
     customer_id = request.GET.get("customer", "")
-    if customer_id.isdigit():
+    if customer_id.isdecimal():
         customer = Customer.objects.filter(pk=int(customer_id)).first()
     active_filters = any(request.GET.get(k) for k in DeviceFilter.base_filters)
     return render(
@@ -81,7 +81,7 @@ def device_assign(request):
         device_pk = request.POST.get("device", "")
         device = (
             Device.objects.select_related("customer")
-            .filter(pk=int(device_pk) if device_pk.isdigit() else 0)
+            .filter(pk=int(device_pk) if device_pk.isdecimal() else 0)
             .first()
         )
         if device is None:
@@ -138,7 +138,7 @@ def overdue(request):
             raise PermissionDenied("Only a manager or an admin can reassign overdue devices.")
         device = get_object_or_404(
             Device.objects.select_related("customer", "assigned_to"),
-            pk=request.POST.get("device") if request.POST.get("device", "").isdigit() else 0,
+            pk=request.POST.get("device") if request.POST.get("device", "").isdecimal() else 0,
         )
         form = ReassignForm(request.POST, prefix=f"d{device.pk}")
         if form.is_valid():
