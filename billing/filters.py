@@ -6,8 +6,6 @@
 - ``/payments/?received_after=&received_before=&mode=``
 """
 
-import datetime
-
 import django_filters
 from django import forms
 from django.db.models import Exists, OuterRef, Q
@@ -15,12 +13,11 @@ from django.db.models import Exists, OuterRef, Q
 from accounts.models import User
 from devices.filters import device_search
 from devices.models import Device
-from telite.dates import day_start
+from telite.dates import day_end, day_start
 
 from .models import Bill, Payment
 from .selectors import balance_due_q
 
-ONE_DAY = datetime.timedelta(days=1)
 DATE = forms.DateInput(attrs={"type": "date"})
 
 
@@ -83,7 +80,7 @@ class ClosedDeviceFilter(_DeviceSearchMixin):
 
     def filter_before(self, queryset, name, value):
         # "Closed to 31 March" includes the whole of 31 March.
-        return queryset.filter(closed_at__lt=day_start(value + ONE_DAY))
+        return queryset.filter(closed_at__lt=day_end(value))
 
 
 class DeliveryFilter(_DeviceSearchMixin):
@@ -125,7 +122,7 @@ class PaymentFilter(django_filters.FilterSet):
         return queryset.filter(received_at__gte=day_start(value))
 
     def filter_before(self, queryset, name, value):
-        return queryset.filter(received_at__lt=day_start(value + ONE_DAY))
+        return queryset.filter(received_at__lt=day_end(value))
 
 
 def refunds_in(refunds, data: dict):
@@ -133,7 +130,7 @@ def refunds_in(refunds, data: dict):
     if data.get("received_after"):
         refunds = refunds.filter(refunded_at__gte=day_start(data["received_after"]))
     if data.get("received_before"):
-        refunds = refunds.filter(refunded_at__lt=day_start(data["received_before"] + ONE_DAY))
+        refunds = refunds.filter(refunded_at__lt=day_end(data["received_before"]))
     if data.get("mode"):
         refunds = refunds.filter(mode=data["mode"])
     return refunds

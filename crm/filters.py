@@ -2,15 +2,13 @@
 ``/crm/?q=&status=&owner=&source=&follow_up=due`` (due = today or overdue, open leads only).
 """
 
-import datetime
-
 import django_filters
 from django import forms
 from django.db.models import Q
 from django.utils import timezone
 
 from accounts.models import User
-from telite.dates import day_start
+from telite.dates import day_end, day_start
 from telite.phone import phone_search_q
 
 from .models import Lead, LeadSource, LeadStatus
@@ -113,4 +111,4 @@ class LeadFilter(django_filters.FilterSet):
         return queryset.filter(created_at__gte=day_start(value))
 
     def filter_created_before(self, queryset, name, value):
-        return queryset.filter(created_at__lt=day_start(value + datetime.timedelta(days=1)))
+        return queryset.filter(created_at__lt=day_end(value))

@@ -8,7 +8,7 @@ from django.shortcuts import get_object_or_404
 from django.utils import timezone
 
 from customers.models import Customer
-from telite.dates import day_start
+from telite.dates import day_end, day_start
 from telite.money import to_money
 
 from .models import Lead, LeadNote, LeadSource, LeadStatus
@@ -69,9 +69,7 @@ def lead_metrics(*, start: datetime.date, end: datetime.date) -> dict:
     Conversion rate is won / (won + lost): of the leads that are decided, how many we won.
     The win rate is won / all created in the period.
     """
-    period = Lead.objects.filter(
-        created_at__gte=day_start(start), created_at__lt=day_start(end + datetime.timedelta(1))
-    )
+    period = Lead.objects.filter(created_at__gte=day_start(start), created_at__lt=day_end(end))
     won = Q(status=LeadStatus.WON)
     totals = period.aggregate(
         total=Count("pk"),

@@ -4,15 +4,13 @@
 &received_before=YYYY-MM-DD&overdue=1&mine=1``
 """
 
-import datetime
-
 import django_filters
 from django import forms
 from django.contrib.auth import get_user_model
 from django.db.models import Q
 from django.utils import timezone
 
-from telite.dates import day_start
+from telite.dates import day_end, day_start
 from telite.phone import phone_search_q
 
 from .forms import DateInput
@@ -92,7 +90,7 @@ class DeviceFilter(django_filters.FilterSet):
         return queryset.filter(received_at__gte=day_start(value))
 
     def received_to(self, queryset, name, value):
-        return queryset.filter(received_at__lt=day_start(value + datetime.timedelta(days=1)))
+        return queryset.filter(received_at__lt=day_end(value))
 
     def only_overdue(self, queryset, name, value):
         if not value:
