@@ -63,7 +63,11 @@ class ClosedDeviceFilter(_DeviceSearchMixin):
     status = django_filters.ChoiceFilter(
         label="Status", choices=STATUS_CHOICES, empty_label="Any status"
     )
-    customer = django_filters.NumberFilter(field_name="customer_id", widget=forms.HiddenInput)
+    # Bounded: SQLite cannot compare an id past 64 bits (OverflowError); such a value is
+    # refused by the form and the filter ignored.
+    customer = django_filters.NumberFilter(
+        field_name="customer_id", widget=forms.HiddenInput, min_value=1, max_value=2**63 - 1
+    )
     closed_after = django_filters.DateFilter(
         label="Closed from", method="filter_after", widget=DATE
     )

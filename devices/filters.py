@@ -67,7 +67,11 @@ class DeviceFilter(django_filters.FilterSet):
             .order_by("-is_active", "first_name", "username")
         ),
     )
-    customer = django_filters.NumberFilter(field_name="customer_id", widget=forms.HiddenInput)
+    # Bounded: SQLite cannot compare an id past 64 bits (OverflowError); such a value is
+    # refused by the form and the filter ignored.
+    customer = django_filters.NumberFilter(
+        field_name="customer_id", widget=forms.HiddenInput, min_value=1, max_value=2**63 - 1
+    )
     received_after = django_filters.DateFilter(
         method="received_from", label="Received from", widget=DateInput
     )

@@ -8,7 +8,9 @@ import re
 
 from django.urls import re_path
 
-_CONVERTERS = {"int": r"[0-9]+", "str": r"[^/]+", "slug": r"[-a-zA-Z0-9_]+"}
+# At most 18 digits: a longer id is no row of ours (ids are 64-bit), and SQLite cannot even
+# be asked about it (OverflowError), so it is a 404 here.
+_CONVERTERS = {"int": r"[0-9]{1,18}", "str": r"[^/]+", "slug": r"[-a-zA-Z0-9_]+"}
 
 
 def route(pattern: str, view, name: str):
