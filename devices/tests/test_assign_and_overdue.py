@@ -81,6 +81,19 @@ def test_assign_with_htmx_replaces_the_row(client_for, owner, technician):
 
 
 @pytest.mark.django_db
+def test_assign_with_htmx_updates_the_unassigned_count_out_of_band(client_for, manager, technician):
+    device, _still_waiting, _also_waiting = DeviceFactory.create_batch(3)
+    page = client_for(manager).get(ASSIGN).content.decode()
+    assert 'id="unassigned-count"' in page and "3 unassigned" in page
+    response = client_for(manager).post(
+        ASSIGN, {"device": device.pk, "technician": technician.pk}, **HTMX
+    )
+    html = response.content.decode()
+    assert 'id="unassigned-count"' in html and 'hx-swap-oob="true"' in html
+    assert "2 unassigned" in html
+
+
+@pytest.mark.django_db
 def test_assigning_an_already_assigned_device_gives_a_message_not_an_error(
     client_for, manager, technician, other_technician
 ):

@@ -73,8 +73,16 @@ def device_assign(request):
                 form.add_error(None, exc)
             else:
                 if request.htmx:
+                    # The row turns green in place; the "N unassigned" badge above the
+                    # table is swapped out-of-band so it does not keep the old count.
                     return render(
-                        request, "devices/_assign_row.html", {"device": device, "done": True}
+                        request,
+                        "devices/_assign_row.html",
+                        {
+                            "device": device,
+                            "done": True,
+                            "unassigned_count": unassigned_devices().count(),
+                        },
                     )
                 messages.success(request, f"{device.job_number} assigned to {technician}.")
                 return redirect("devices:device_assign")
