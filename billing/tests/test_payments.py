@@ -154,6 +154,43 @@ def test_htmx_payment_from_the_delivery_list_returns_the_updated_row(
     assert "₹0.00" in html
 
 
+def test_htmx_payment_from_the_delivery_list_updates_the_summary_cards(
+    billed, make_device, technician, client_for, front_desk
+):
+    device, _ = billed
+    other = make_device(labour="700")
+    services.bill_close(device=other, by=technician)
+    list_url = reverse("billing:delivery_ready")
+    page = client_for(front_desk).get(list_url).content.decode()
+    assert 'id="delivery-totals"' in page and "₹3,200.00" in page  # still due before
+    response = client_for(front_desk).post(
+        reverse("billing:take_payment", args=[device.pk]),
+        _form("1000", ctx="row"),
+        headers={"HX-Request": "true", "HX-Current-URL": f"http://testserver{list_url}"},
+    )
+    html = response.content.decode()
+    totals = html[html.index('id="delivery-totals"') :]
+    assert 'hx-swap-oob="true"' in totals
+    assert "₹1,000.00" in totals and "₹2,200.00" in totals  # received, still due
+
+
+def test_row_payment_totals_follow_the_filters_of_the_page(
+    billed, make_device, technician, client_for, front_desk
+):
+    device, _ = billed
+    other = make_device(labour="700")
+    services.bill_close(device=other, by=technician)
+    page_url = reverse("billing:delivery_ready") + f"?q={device.job_number}"
+    response = client_for(front_desk).post(
+        reverse("billing:take_payment", args=[device.pk]),
+        _form("1000", ctx="row"),
+        headers={"HX-Request": "true", "HX-Current-URL": f"http://testserver{page_url}"},
+    )
+    totals = response.content.decode().split('id="delivery-totals"')[1]
+    assert "₹2,500.00" in totals and "₹1,500.00" in totals  # billed, still due
+    assert "₹3,200.00" not in totals  # the other device is filtered out
+
+
 def test_htmx_payment_error_reopens_the_row_form_with_the_message(billed, client_for, front_desk):
     device, _ = billed
     response = client_for(front_desk).post(

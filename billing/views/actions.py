@@ -2,9 +2,11 @@
 return unrepaired, reopen. Each view states its role rule in its decorator (SPEC §5);
 the rules on states and money are in ``billing.services``."""
 
+from urllib.parse import urlsplit
+
 from django.contrib import messages
 from django.core.exceptions import ValidationError
-from django.http import HttpResponse
+from django.http import HttpResponse, QueryDict
 from django.shortcuts import redirect, render
 from django.template.loader import render_to_string
 from django.urls import reverse
@@ -18,6 +20,7 @@ from .. import services
 from ..forms import CloseDeviceForm, DeliverForm, PaymentForm, ReopenForm, ReturnForm
 from ..selectors import device_money, live_bill
 from .common import days_since, device_page, get_device, int_or_404, redirect_next, safe_next
+from .lists import delivery_summary
 
 
 def actions_context(request, device: Device, **forms) -> dict:
@@ -153,6 +156,14 @@ def _payment_fragment(request, device, target, **extra) -> HttpResponse:
         html = render_to_string(
             "billing/_delivery_row.html",
             {**delivery_row_context(device, **extra), "is_manager": is_manager(request.user)},
+            request=request,
+        )
+        # The summary cards above the list change with the payment too: swap them
+        # out-of-band, totalled over the filters of the page the clerk is looking at.
+        page_filters = QueryDict(urlsplit(request.htmx.current_url or "").query)
+        html += render_to_string(
+            "billing/_delivery_totals.html",
+            {**delivery_summary(page_filters), "oob": True},
             request=request,
         )
     else:

@@ -34,6 +34,13 @@ def _filtered(request, filterset) -> bool:
     return any(value for key, value in request.GET.items() if key != "page")
 
 
+def delivery_summary(params) -> dict:
+    """The delivery list's summary cards (waiting, billed, received, still due) for the
+    filters in ``params`` (the page's query string)."""
+    devices = DeliveryFilter(params or None, queryset=devices_awaiting_delivery())
+    return {"waiting": devices.qs.count(), "totals": bill_totals(devices.qs)}
+
+
 @role_required(STAFF)
 def delivery_ready(request):
     """Staff, managers, admins: repaired devices waiting to be handed over, with what is
