@@ -215,6 +215,22 @@ def test_htmx_payment_from_the_device_panel_returns_the_panel(billed, client_for
     assert "₹2,000.00" in html  # the new balance
 
 
+def test_payment_page_starts_with_the_balance_due(billed, client_for, front_desk):
+    device, _ = billed
+    services.payment_record(device=device, amount="1000", mode="cash", by=front_desk)
+    response = client_for(front_desk).get(reverse("billing:take_payment", args=[device.pk]))
+    assert response.status_code == 200
+    assert response.context["payment_form"]["amount"].value() == Decimal("1500.00")
+    assert 'value="1500.00"' in response.content.decode()
+
+
+def test_advance_page_starts_with_an_empty_amount(make_device, client_for, front_desk):
+    device = make_device(labour="800")
+    response = client_for(front_desk).get(reverse("billing:take_payment", args=[device.pk]))
+    assert response.status_code == 200
+    assert response.context["payment_form"]["amount"].value() is None
+
+
 def test_payment_page_redirects_only_to_our_own_pages(billed, client_for, front_desk):
     device, _ = billed
     response = client_for(front_desk).post(

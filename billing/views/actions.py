@@ -121,8 +121,9 @@ def take_payment(request, pk):
     """
     device = get_device(pk)
     target = request.POST.get("ctx") or request.GET.get("ctx") or ""
-    form = PaymentForm(request.POST or None)
-    if request.method == "POST" and form.is_valid():
+    # On GET the form comes from actions_context, with the balance due filled in.
+    form = PaymentForm(request.POST) if request.method == "POST" else None
+    if form is not None and form.is_valid():
         data = form.cleaned_data
         try:
             payment = services.payment_record(
