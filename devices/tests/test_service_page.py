@@ -248,6 +248,26 @@ def test_timeline_shows_who_when_from_to_and_note(client_for, front_desk, manage
     assert f"by {manager}" in page
 
 
+def _timeline_entries(html):
+    """The <li> entries of the job timeline, in page order."""
+    timeline = html[html.index('id="timeline"') :]
+    timeline = timeline[: timeline.index("</ul>")]
+    return timeline.split("<li>")[1:]
+
+
+@pytest.mark.django_db
+def test_a_removed_part_on_the_timeline_has_no_dangling_arrow(client_for, technician, job):
+    part = SparePartFactory(service=job.service, name="Keyboard", quantity=2, unit_cost="900")
+    html = (
+        client_for(technician)
+        .post(reverse("devices:part_delete", args=[job.pk, part.pk]), **HTMX)
+        .content.decode()
+    )
+    (removed,) = [e for e in _timeline_entries(html) if "Spare part removed" in e]
+    assert "Keyboard × 2" in removed
+    assert "bi-arrow-right" not in removed
+
+
 @pytest.mark.django_db
 def test_photos_are_served_only_to_logged_in_staff(client_for, anonymous, front_desk, manager, job):
     client = client_for(manager)
