@@ -1,3 +1,4 @@
+import datetime
 import uuid
 from decimal import Decimal
 from pathlib import PurePath
@@ -6,7 +7,7 @@ from django.conf import settings
 from django.core.validators import MinValueValidator
 from django.db import models
 from django.db.models import Q
-from django.utils import timezone
+from django.utils import dateformat, timezone
 from simple_history.models import HistoricalRecords
 
 from telite.models import TimeStampedModel
@@ -225,16 +226,29 @@ class DeviceEvent(models.Model):
 
     @property
     def from_display(self) -> str:
-        return _status_label(self.from_value)
+        return self._display(self.from_value)
 
     @property
     def to_display(self) -> str:
-        return _status_label(self.to_value)
+        return self._display(self.to_value)
+
+    def _display(self, value: str) -> str:
+        if self.kind == self.Kind.DEADLINE:
+            return _date_label(value)
+        return _status_label(value)
 
 
 def _status_label(value: str) -> str:
     """Moves store status codes ("ready"); the timeline shows their labels."""
     return str(DeviceStatus(value).label) if value in DeviceStatus.values else value
+
+
+def _date_label(value: str) -> str:
+    """Deadline changes store ISO dates ("2026-11-21"); the timeline shows "21 Nov 2026"."""
+    try:
+        return dateformat.format(datetime.date.fromisoformat(value), "j M Y")
+    except ValueError:
+        return value
 
 
 def photo_upload_to(instance, filename):

@@ -269,6 +269,24 @@ def test_a_removed_part_on_the_timeline_has_no_dangling_arrow(client_for, techni
 
 
 @pytest.mark.django_db
+def test_a_deadline_change_on_the_timeline_reads_as_dates(client_for, front_desk, manager, job):
+    import datetime
+
+    from django.utils import timezone
+
+    from devices.workflow import device_set_deadline
+
+    before = job.expected_delivery_date
+    after = timezone.localdate() + datetime.timedelta(days=40)
+    device_set_deadline(device=job, expected_delivery_date=after, by=manager)
+    html = client_for(front_desk).get(reverse("devices:service", args=[job.pk])).content.decode()
+    (changed,) = [e for e in _timeline_entries(html) if "Deadline changed" in e]
+    assert f"{before.day} {before:%b %Y}" in changed and f"{after.day} {after:%b %Y}" in changed
+    assert before.isoformat() not in changed and after.isoformat() not in changed
+    assert "bi-arrow-right" in changed
+
+
+@pytest.mark.django_db
 def test_photos_are_served_only_to_logged_in_staff(client_for, anonymous, front_desk, manager, job):
     client = client_for(manager)
     response = client.post(
