@@ -57,6 +57,12 @@ def _follow_up_text(before, after) -> str:
     return f"Next follow-up: {date_format(after, 'j M Y')}."
 
 
+def _timeline_text(*parts: str) -> str:
+    # One line per part: the page shows the text with linebreaksbr, so a note and the
+    # follow-up sentence do not run together.
+    return "\n".join(part.strip() for part in parts if part and part.strip())
+
+
 def _apply_status(lead: Lead, new_status: str, note: str) -> None:
     if new_status == LeadStatus.WON and lead.won_at is None:
         lead.won_at = timezone.now()
@@ -107,10 +113,9 @@ def lead_create(
     lead.full_clean(exclude=["created_by"])
     lead.save()
     text = "Lead taken." + (f" {note.strip()}" if note.strip() else "")
-    follow_up = _follow_up_text(None, follow_up_date)
     LeadNote.objects.create(
         lead=lead,
-        text=f"{text} {follow_up}".strip(),
+        text=_timeline_text(text, _follow_up_text(None, lead.follow_up_date)),
         to_status=status,
         by=by,
     )
@@ -146,11 +151,7 @@ def lead_update(*, lead: Lead, by, note: str = "", **changes) -> Lead:
     locked.full_clean(exclude=["created_by"])
     locked.save()
 
-    text = " ".join(
-        part
-        for part in (note.strip(), _follow_up_text(before_follow_up, locked.follow_up_date))
-        if part
-    )
+    text = _timeline_text(note, _follow_up_text(before_follow_up, locked.follow_up_date))
     if new_status != before_status or text:
         LeadNote.objects.create(
             lead=locked,

@@ -90,6 +90,24 @@ def test_new_follow_up_date_is_noted_on_the_timeline(front_desk):
     assert latest.to_status == ""
 
 
+def test_a_note_and_the_follow_up_are_on_separate_lines(front_desk, manager):
+    lead = _create(front_desk)
+    later = timezone.localdate() + datetime.timedelta(days=2)
+    lead = lead_update(
+        lead=lead,
+        by=manager,
+        status=LeadStatus.CONTACTED,
+        follow_up_date=later,
+        note="Will visit on Saturday with the purchase order",
+    )
+    change = lead.notes.order_by("-pk").first()
+    assert change.text == (
+        f"Will visit on Saturday with the purchase order\nNext follow-up: {later:%-d %b %Y}."
+    )
+    first = _create(front_desk, phone="98450 99999", note="Walked in", follow_up_date=later)
+    assert first.notes.get().text == f"Lead taken. Walked in\nNext follow-up: {later:%-d %b %Y}."
+
+
 def test_winning_stamps_won_at_and_reopening_clears_it(front_desk):
     lead = _create(front_desk)
     lead = lead_update(lead=lead, by=front_desk, status=LeadStatus.WON)

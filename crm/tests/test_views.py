@@ -550,3 +550,18 @@ def test_metrics_query_count_is_fixed(client_for, front_desk):
     many, response = _queries(client, reverse("crm:lead_metrics"))
     assert response.context["metrics"]["total"] == 41
     assert many == few
+
+
+def test_timeline_shows_the_note_and_the_follow_up_on_two_lines(client_for, front_desk, lead):
+    in_two_days = timezone.localdate() + datetime.timedelta(days=2)
+    client = client_for(front_desk)
+    client.post(
+        reverse("crm:lead_change_status", args=[lead.pk]),
+        {
+            "status": LeadStatus.CONTACTED,
+            "follow_up_date": in_two_days.isoformat(),
+            "note": "Will visit with the purchase order",
+        },
+    )
+    html = client.get(reverse("crm:lead_detail", args=[lead.pk])).content.decode()
+    assert "Will visit with the purchase order<br>Next follow-up:" in html
