@@ -90,6 +90,9 @@ class LeadForm(forms.ModelForm):
                 self.fields[
                     "status"
                 ].help_text = "This lead already became a customer, so it stays won."
+        self.fields[
+            "follow_up_date"
+        ].help_text = "Only open leads are followed up: won or lost leads keep no date."
         self.helper = FormHelper()
         self.helper.form_tag = False
         layout = [

@@ -63,6 +63,12 @@ def _timeline_text(*parts: str) -> str:
     return "\n".join(part.strip() for part in parts if part and part.strip())
 
 
+def _close_follow_up(lead: Lead) -> None:
+    """A won or lost lead is not chased: it keeps no follow-up date."""
+    if lead.status not in Lead.OPEN:
+        lead.follow_up_date = None
+
+
 def _apply_status(lead: Lead, new_status: str, note: str) -> None:
     if new_status == LeadStatus.WON and lead.won_at is None:
         lead.won_at = timezone.now()
@@ -110,6 +116,7 @@ def lead_create(
         created_by=by,
     )
     _apply_status(lead, status, note)
+    _close_follow_up(lead)
     lead.full_clean(exclude=["created_by"])
     lead.save()
     text = "Lead taken." + (f" {note.strip()}" if note.strip() else "")
@@ -127,8 +134,8 @@ def lead_update(*, lead: Lead, by, note: str = "", **changes) -> Lead:
     """Change a lead's details; a status change (and a new follow-up date or a note that
     comes with it) is recorded on the timeline with who and when.
 
-    Winning stamps ``won_at``; losing keeps the note as the reason. A lead that already
-    became a customer stays won.
+    Winning stamps ``won_at``; losing keeps the note as the reason. A won or lost lead
+    keeps no follow-up date. A lead that already became a customer stays won.
     """
     unknown = set(changes) - set(EDITABLE_FIELDS)
     if unknown:
@@ -148,6 +155,7 @@ def lead_update(*, lead: Lead, by, note: str = "", **changes) -> Lead:
         setattr(locked, field, value)
     if new_status != before_status:
         _apply_status(locked, new_status, note)
+    _close_follow_up(locked)
     locked.full_clean(exclude=["created_by"])
     locked.save()
 
@@ -202,6 +210,8 @@ def lead_convert(*, lead: Lead, by, location: str = "") -> tuple[Lead, bool]:
     if before_status != LeadStatus.WON:
         locked.status = LeadStatus.WON
         _apply_status(locked, LeadStatus.WON, "")
+    before_follow_up = locked.follow_up_date
+    _close_follow_up(locked)
     locked.save()
     how = (
         "a new customer record"
@@ -210,7 +220,10 @@ def lead_convert(*, lead: Lead, by, location: str = "") -> tuple[Lead, bool]:
     )
     LeadNote.objects.create(
         lead=locked,
-        text=f"Became customer {customer.name}: {how}.",
+        text=_timeline_text(
+            f"Became customer {customer.name}: {how}.",
+            _follow_up_text(before_follow_up, locked.follow_up_date),
+        ),
         from_status=before_status if before_status != LeadStatus.WON else "",
         to_status=LeadStatus.WON if before_status != LeadStatus.WON else "",
         by=by,

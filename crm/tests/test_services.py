@@ -108,6 +108,34 @@ def test_a_note_and_the_follow_up_are_on_separate_lines(front_desk, manager):
     assert first.notes.get().text == f"Lead taken. Walked in\nNext follow-up: {later:%-d %b %Y}."
 
 
+@pytest.mark.parametrize("status", [LeadStatus.WON, LeadStatus.LOST])
+def test_a_won_or_lost_lead_keeps_no_follow_up_date(front_desk, status):
+    later = timezone.localdate() + datetime.timedelta(days=3)
+    lead = _create(front_desk, follow_up_date=later)
+    # The status form sends the date it showed along with the new status.
+    lead = lead_update(lead=lead, by=front_desk, status=status, follow_up_date=later, note="Done")
+    assert Lead.objects.get(pk=lead.pk).follow_up_date is None
+    assert lead.notes.order_by("-pk").first().text == "Done\nFollow-up cleared."
+    # Editing other details later does not bring a follow-up back on a closed lead.
+    lead_update(lead=lead, by=front_desk, name="Suresh K", follow_up_date=later)
+    assert Lead.objects.get(pk=lead.pk).follow_up_date is None
+
+
+def test_converting_a_lead_clears_its_follow_up(front_desk):
+    lead = _create(front_desk, follow_up_date=timezone.localdate())
+    lead, _ = lead_convert(lead=lead, by=front_desk)
+    assert Lead.objects.get(pk=lead.pk).follow_up_date is None
+    assert "Follow-up cleared." in lead.notes.order_by("-pk").first().text
+
+
+def test_reopening_a_lost_lead_takes_a_follow_up_again(front_desk):
+    later = timezone.localdate() + datetime.timedelta(days=1)
+    lead = _create(front_desk, status=LeadStatus.LOST, follow_up_date=later)
+    assert lead.follow_up_date is None
+    lead = lead_update(lead=lead, by=front_desk, status=LeadStatus.QUALIFIED, follow_up_date=later)
+    assert Lead.objects.get(pk=lead.pk).follow_up_date == later
+
+
 def test_winning_stamps_won_at_and_reopening_clears_it(front_desk):
     lead = _create(front_desk)
     lead = lead_update(lead=lead, by=front_desk, status=LeadStatus.WON)

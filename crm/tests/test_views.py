@@ -565,3 +565,41 @@ def test_timeline_shows_the_note_and_the_follow_up_on_two_lines(client_for, fron
     )
     html = client.get(reverse("crm:lead_detail", args=[lead.pk])).content.decode()
     assert "Will visit with the purchase order<br>Next follow-up:" in html
+
+
+@pytest.mark.parametrize("status", [LeadStatus.WON, LeadStatus.LOST])
+def test_a_closed_lead_offers_no_follow_up_and_no_status_form(client_for, front_desk, status):
+    lead = LeadFactory(status=status, follow_up_date=timezone.localdate())
+    response = client_for(front_desk).get(reverse("crm:lead_detail", args=[lead.pk]))
+    html = response.content.decode()
+    assert "Next follow-up" not in html
+    assert reverse("crm:lead_change_status", args=[lead.pk]) not in html
+    assert "no follow-up is due" in html
+    assert reverse("crm:lead_edit", args=[lead.pk]) in html  # the way to reopen it
+    assert reverse("crm:lead_add_note", args=[lead.pk]) in html
+
+
+def test_a_converted_lead_keeps_only_the_note_box(client_for, front_desk, lead):
+    lead_convert(lead=lead, by=front_desk)
+    html = client_for(front_desk).get(reverse("crm:lead_detail", args=[lead.pk])).content.decode()
+    assert "Became the customer" in html
+    assert reverse("crm:lead_change_status", args=[lead.pk]) not in html
+    assert reverse("crm:lead_convert", args=[lead.pk]) not in html
+    assert "no follow-up is due" not in html and "Next follow-up" not in html
+    assert reverse("crm:lead_add_note", args=[lead.pk]) in html
+
+
+def test_an_open_lead_still_offers_the_status_form(client_for, front_desk, lead):
+    html = client_for(front_desk).get(reverse("crm:lead_detail", args=[lead.pk])).content.decode()
+    assert reverse("crm:lead_change_status", args=[lead.pk]) in html
+    assert "Next follow-up" in html
+
+
+def test_list_shows_no_follow_up_for_closed_leads(client_for, front_desk):
+    day = timezone.localdate() + datetime.timedelta(days=4)
+    LeadFactory(name="Open One", status=LeadStatus.CONTACTED, follow_up_date=day)
+    LeadFactory(name="Lost One", status=LeadStatus.LOST, follow_up_date=day)
+    html = client_for(front_desk).get(reverse("crm:lead_list")).content.decode()
+    rows = {name: html.split(name, 1)[1].split("</tr>", 1)[0] for name in ("Open One", "Lost One")}
+    assert f"{day:%-d %b %Y}" in rows["Open One"]
+    assert f"{day:%-d %b %Y}" not in rows["Lost One"]
