@@ -22,7 +22,7 @@ class LeadNoteTimelineInline(admin.TabularInline):
     readonly_fields = fields
     extra = 0
     can_delete = False
-    ordering = ("-at", "-pk")
+    ordering = ("at", "pk")
 
     def has_add_permission(self, request, obj=None):
         return False

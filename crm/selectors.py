@@ -42,7 +42,8 @@ def lead_get(pk: int) -> Lead:
 
 
 def lead_timeline(lead: Lead) -> QuerySet[LeadNote]:
-    return lead.notes.select_related("by").order_by("-at", "-pk")
+    """Oldest first, like a device's timeline: the story reads top to bottom."""
+    return lead.notes.select_related("by").order_by("at", "pk")
 
 
 def lead_related(lead: Lead) -> dict:

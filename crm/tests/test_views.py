@@ -603,3 +603,17 @@ def test_list_shows_no_follow_up_for_closed_leads(client_for, front_desk):
     rows = {name: html.split(name, 1)[1].split("</tr>", 1)[0] for name in ("Open One", "Lost One")}
     assert f"{day:%-d %b %Y}" in rows["Open One"]
     assert f"{day:%-d %b %Y}" not in rows["Lost One"]
+
+
+def test_lead_timeline_reads_oldest_first_with_the_note_box_below(client_for, front_desk, lead):
+    now = timezone.now()
+    # Created out of order, so that the page must sort by when, not by id.
+    for text, hours_ago in [("Second call", 2), ("First call", 3), ("Third call", 1)]:
+        LeadNote.objects.create(
+            lead=lead, by=front_desk, text=text, at=now - datetime.timedelta(hours=hours_ago)
+        )
+    html = client_for(front_desk).get(reverse("crm:lead_detail", args=[lead.pk])).content.decode()
+    timeline = html[html.index('id="lead-timeline"') :]
+    positions = [timeline.index(t) for t in ("First call", "Second call", "Third call")]
+    assert positions == sorted(positions)
+    assert timeline.index("Third call") < timeline.index('name="text"')

@@ -1,3 +1,4 @@
+import re
 from decimal import Decimal
 
 import pytest
@@ -284,6 +285,30 @@ def test_a_deadline_change_on_the_timeline_reads_as_dates(client_for, front_desk
     assert f"{before.day} {before:%b %Y}" in changed and f"{after.day} {after:%b %Y}" in changed
     assert before.isoformat() not in changed and after.isoformat() not in changed
     assert "bi-arrow-right" in changed
+
+
+@pytest.mark.django_db
+def test_job_timeline_reads_oldest_first(client_for, front_desk, manager):
+    import datetime
+
+    from django.utils import timezone
+
+    from devices.workflow import record_event
+
+    device = DeviceFactory()
+    now = timezone.now()
+    # Recorded out of order, so that the page must sort by when, not by id.
+    for note, hours_ago in [("second", 2), ("first", 3), ("third", 1)]:
+        record_event(
+            device,
+            kind=Kind.NOTE,
+            by=manager,
+            note=note,
+            at=now - datetime.timedelta(hours=hours_ago),
+        )
+    html = client_for(front_desk).get(reverse("devices:service", args=[device.pk])).content.decode()
+    notes = [re.search(r'fst-italic">(\w+)<', e).group(1) for e in _timeline_entries(html)]
+    assert notes == ["first", "second", "third"]
 
 
 @pytest.mark.django_db
