@@ -76,6 +76,15 @@ def test_lookup_finds_an_existing_customer_and_fills_the_form(who, request, clie
 
 
 @pytest.mark.django_db
+def test_lookup_of_a_customer_without_devices_says_it_is_their_first(client_for, front_desk):
+    CustomerFactory(name="Lead Turned Customer", whatsapp_number="+919447012345")
+    html = client_for(front_desk).get(LOOKUP, {"whatsapp_number": "9447012345"}).content.decode()
+    assert "Existing customer" in html
+    assert "First device from this customer." in html
+    assert "0 devices" not in html and "brought before" not in html
+
+
+@pytest.mark.django_db
 def test_lookup_says_new_customer_for_an_unknown_valid_number(client_for, front_desk):
     html = (
         client_for(front_desk).get(LOOKUP, {"whatsapp_number": "+91 90000 12345"}).content.decode()
