@@ -108,6 +108,25 @@ def test_refused_service_form_keeps_what_was_typed(client_for, technician, job):
 
 @pytest.mark.django_db
 @pytest.mark.parametrize(
+    "status, label",
+    [
+        (DeviceStatus.ASSIGNED, "Total so far"),
+        (DeviceStatus.READY, "Total"),
+        (DeviceStatus.DELIVERED, "Total"),
+    ],
+)
+def test_parts_total_is_a_running_total_only_while_the_job_is_open(
+    status, label, client_for, front_desk, technician
+):
+    device = DeviceFactory(status=status, assigned_to=technician)
+    ServiceFactory(device=device)
+    html = client_for(front_desk).get(reverse("devices:service", args=[device.pk])).content.decode()
+    total_row = html[: html.index('id="running-total"')].rsplit("<tr", 1)[1]
+    assert re.search(rf">{label}</td>", total_row)
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(
     "status", [DeviceStatus.READY, DeviceStatus.DELIVERED, DeviceStatus.RETURNED]
 )
 def test_service_of_a_closed_device_cannot_change(status, client_for, manager, technician):
