@@ -32,8 +32,9 @@ class User(AbstractUser):
         max_length=10,
         choices=Role.choices,
         default=Role.STAFF,
-        help_text="Staff: front desk and technicians. Manager: assigns work, closes bills, "
-        "uses the back office. Admin: everything, including users and shop settings.",
+        help_text="Staff: takes devices in, repairs, closes bills, takes payments and delivers. "
+        "Manager: also assigns and reassigns work, changes closed bills, reopens jobs and uses "
+        "the back office. Admin: everything, including users and shop settings.",
     )
 
     is_technician = models.BooleanField(

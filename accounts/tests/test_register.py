@@ -70,3 +70,12 @@ def test_invalid_phone_and_weak_password_are_explained(client_for, owner):
     assert "valid mobile number" in form.errors["phone_number"][0]
     assert "password2" in form.errors
     assert not User.objects.filter(username="newtech").exists()
+
+
+def test_role_help_follows_who_may_do_what(client_for, owner):
+    # SPEC §5: every staff member closes bills; managers change closed bills and reopen jobs.
+    html = client_for(owner).get(REGISTER).content.decode()
+    staff, manager = html.split("Staff: ", 1)[1].split("Manager: ", 1)
+    assert "closes bills" in staff
+    assert "closes bills" not in manager.split("Admin: ", 1)[0]
+    assert "changes closed bills" in manager and "reopens jobs" in manager
