@@ -91,6 +91,20 @@ class PaymentForm(ServiceErrorsMixin, NoTagHelperMixin, forms.Form):
         if not self.is_bound:
             self.initial.setdefault("idempotency_key", uuid.uuid4())
 
+    def clean(self):
+        data = super().clean()
+        if self.has_error("idempotency_key"):
+            # The hidden key was lost or garbled (an old page): the person cannot see that
+            # field, so say what to do, and send the form back with a new key.
+            self.add_error(
+                None,
+                "This payment form was out of date, so nothing was recorded. "
+                "Check the amount and send it again.",
+            )
+            self.data = self.data.copy()
+            self.data[self.add_prefix("idempotency_key")] = str(uuid.uuid4())
+        return data
+
 
 class DeliverForm(ServiceErrorsMixin, NoTagHelperMixin, forms.Form):
     allow_balance_due = forms.BooleanField(
