@@ -65,6 +65,17 @@ class CloseDeviceForm(ServiceErrorsMixin, NoTagHelperMixin, forms.Form):
     refund_mode = forms.ChoiceField(
         label="Refund by", choices=Payment.Mode.choices, initial=Payment.Mode.CASH, required=False
     )
+    # A numbered bill cannot be taken back: a ₹0 bill is issued only when ticked.
+    allow_zero = forms.BooleanField(required=False)
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["allow_zero"].label = f"Issue a {format_money(0)} bill"
+        self.fields[
+            "allow_zero"
+        ].help_text = (
+            "Tick only if the work is free of charge: the bill is numbered and cannot be undone."
+        )
 
 
 class PaymentForm(ServiceErrorsMixin, NoTagHelperMixin, forms.Form):

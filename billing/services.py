@@ -258,14 +258,18 @@ def bill_close(
     discount=ZERO,
     refund_excess: bool = False,
     refund_mode: str = Payment.Mode.CASH,
+    allow_zero: bool = False,
 ) -> Bill:
     """Repair done: issue the device's bill and move it to ready ("delivery pending").
 
     Any staff member may close (SPEC §5). Only a device in repair (assigned) can be
     closed, so closing twice is refused with a message and never makes a second bill.
     The lines are the service's labour (if any) and each spare part, copied; the discount
-    may not be more than their sum. Advances are attached; if they are more than the
-    total, ``refund_excess`` must be set and the difference is refunded.
+    may not be more than their sum. A bill that comes to ₹0 (nothing recorded, or all of
+    it discounted) is issued only with ``allow_zero``: a numbered bill cannot be taken
+    back, so a forgotten labour charge must not slip through. Advances are attached; if
+    they are more than the total, ``refund_excess`` must be set and the difference is
+    refunded.
     """
     discount = _money_arg(discount, "discount", "discount")
     refund_mode = _mode_arg(refund_mode, "refund_mode")
@@ -273,11 +277,28 @@ def bill_close(
     if locked.status != Device.Status.ASSIGNED:
         # Not in repair (or already closed): the workflow refuses in a clerk's words.
         device_mark_ready(device=locked, by=by)
+    lines = _service_lines(locked)
+    subtotal = sum(
+        ((to_money(line["unit_price"]) * line["quantity"]).quantize(CENT) for line in lines),
+        start=ZERO,
+    )
+    if subtotal - discount == ZERO and not allow_zero:
+        if subtotal == ZERO:
+            message = (
+                "Nothing to bill yet: add labour or spare parts on the device page first, "
+                f"or tick “Issue a {format_money(ZERO)} bill” if the work is free of charge."
+            )
+        else:
+            message = (
+                "The discount takes the bill to "
+                f"{format_money(ZERO)}: tick “Issue a {format_money(ZERO)} bill” to confirm."
+            )
+        raise ValidationError({"allow_zero": message}, code="zero_bill")
     bill = _issue_bill(
         device=locked,
         by=by,
         kind=BillKind.REPAIR,
-        lines=_service_lines(locked),
+        lines=lines,
         discount=discount,
         refund_excess=refund_excess,
         refund_mode=refund_mode,

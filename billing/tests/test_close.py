@@ -60,8 +60,27 @@ def test_no_labour_line_when_labour_is_zero(make_device, technician):
     assert list(bill.lines.values_list("kind", flat=True)) == ["part"]
 
 
+def test_a_zero_bill_is_refused_until_it_is_confirmed(make_device, technician):
+    device = make_device()
+    with pytest.raises(ValidationError) as refused:
+        services.bill_close(device=device, by=technician)
+    assert "Nothing to bill yet" in refused.value.message_dict["allow_zero"][0]
+    device.refresh_from_db()
+    assert device.status == DeviceStatus.ASSIGNED
+    assert not Bill.objects.exists()
+
+
+def test_a_discount_down_to_zero_also_needs_the_confirmation(make_device, technician):
+    device = make_device(labour="500")
+    with pytest.raises(ValidationError) as refused:
+        services.bill_close(device=device, by=technician, discount="500")
+    assert "discount takes the bill to ₹0.00" in refused.value.message_dict["allow_zero"][0]
+    bill = services.bill_close(device=device, by=technician, discount="500", allow_zero=True)
+    assert (bill.bill_value, bill.discount) == (Decimal("0.00"), Decimal("500.00"))
+
+
 def test_a_free_repair_makes_a_zero_bill_that_is_paid(make_device, technician):
-    bill = services.bill_close(device=make_device(), by=technician)
+    bill = services.bill_close(device=make_device(), by=technician, allow_zero=True)
     assert bill.bill_value == Decimal("0.00")
     assert bill.status == BillStatus.PAID
 

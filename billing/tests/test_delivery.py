@@ -141,7 +141,7 @@ def test_return_with_a_charge_below_the_advance_refunds_the_difference(make_devi
 
 
 def test_return_needs_a_reason_and_an_open_device(make_device, front_desk, technician):
-    device = make_device()
+    device = make_device(labour="300")
     with pytest.raises(ValidationError):
         services.return_unrepaired(device=device, by=front_desk, reason="  ")
     services.bill_close(device=device, by=technician)

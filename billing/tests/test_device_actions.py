@@ -82,3 +82,48 @@ def test_close_page_previews_the_lines_when_refused(make_device, client_for, fro
     html = response.content.decode()
     assert "What will be billed" in html
     assert "Hinge × 2" in html and "₹900.00" in html and "₹1,200.00" in html
+
+
+def test_nothing_to_bill_warns_and_asks_to_confirm_a_zero_bill(make_device, technician):
+    html = _panel(make_device(), technician)
+    assert "Nothing to bill yet" in html
+    assert 'name="allow_zero"' in html and "issue a ₹0.00 bill" in html
+    with_work = _panel(make_device(labour="500"), technician)
+    assert "Nothing to bill yet" not in with_work and 'name="allow_zero"' not in with_work
+
+
+def test_closing_a_zero_bill_without_the_tick_is_refused_next_to_it(
+    make_device, client_for, front_desk
+):
+    device = make_device()
+    response = client_for(front_desk).post(reverse("billing:close_device"), {"device": device.pk})
+    assert response.status_code == 200
+    form = response.context["close_form"]
+    assert "Nothing to bill yet" in form.errors["allow_zero"][0]
+    html = response.content.decode()
+    assert 'name="allow_zero"' in html and "is-invalid" in html
+    device.refresh_from_db()
+    assert device.status == DeviceStatus.ASSIGNED and not device.bills.exists()
+
+
+def test_closing_a_zero_bill_with_the_tick_issues_it(make_device, client_for, front_desk):
+    device = make_device()
+    response = client_for(front_desk).post(
+        reverse("billing:close_device"), {"device": device.pk, "allow_zero": "on"}
+    )
+    assert response["Location"] == reverse("billing:print_bill", args=[device.pk])
+    bill = device.bills.get()
+    assert bill.bill_value == 0
+    device.refresh_from_db()
+    assert device.status == DeviceStatus.READY
+
+
+def test_a_full_discount_asks_for_the_tick_on_the_close_page(make_device, client_for, front_desk):
+    device = make_device(labour="400")
+    response = client_for(front_desk).post(
+        reverse("billing:close_device"), {"device": device.pk, "discount": "400"}
+    )
+    html = response.content.decode()
+    assert "discount takes the bill to ₹0.00" in html
+    assert 'name="allow_zero"' in html and 'value="400' in html
+    assert not device.bills.exists()

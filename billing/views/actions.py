@@ -32,12 +32,9 @@ def actions_context(request, device: Device, **forms) -> dict:
     balance = bill.balance if bill else None
     can_pay = (bill is not None and balance > 0) or (bill is None and status in Device.OPEN)
     can_close = status == Device.Status.ASSIGNED
+    close_total = services.service_total(device) if can_close else None
     # Offer "refund the difference" only when the advance is more than the work so far.
-    offer_refund = (
-        can_close
-        and money["advance_held"] > 0
-        and money["advance_held"] > services.service_total(device)
-    )
+    offer_refund = can_close and money["advance_held"] > 0 and money["advance_held"] > close_total
     return {
         "request": request,
         "device": device,
@@ -46,6 +43,8 @@ def actions_context(request, device: Device, **forms) -> dict:
         "is_manager": manager,
         "can_close": can_close,
         "offer_refund": offer_refund,
+        # Nothing recorded to bill: the panel warns and asks to confirm a ₹0 bill.
+        "zero_bill": can_close and close_total == 0,
         "can_return": status in Device.OPEN,
         "can_deliver": status == Device.Status.READY and bill is not None,
         "can_reopen": manager and status == Device.Status.READY,
@@ -95,6 +94,7 @@ def close_device(request):
                 discount=data["discount"] or 0,
                 refund_excess=data["refund_excess"],
                 refund_mode=data["refund_mode"] or "cash",
+                allow_zero=data["allow_zero"],
             )
         except ValidationError as exc:
             form.add_service_error(exc)
