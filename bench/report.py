@@ -69,8 +69,8 @@ def markdown(r: dict) -> str:  # noqa: C901
     w(
         f"Pages are measured on a typical delivered job (labour and three parts, an advance "
         f"and a balance payment): at 200k {sc['job_number']} of {sc['customer']}. The device "
-        f"search looks for that customer's name, the closed-history search for the device's "
-        f"serial number, the lookup types the customer's number as a clerk would.\n"
+        f"search types eight digits of that customer's WhatsApp number, the closed-history "
+        f"search the device's serial number, the lookup the whole number as a clerk would.\n"
     )
 
     w("## Server time and SQL queries (in-process, DEBUG=False)\n")
