@@ -183,3 +183,19 @@ def test_original_routes_work_with_and_without_a_trailing_slash(john_doe, client
     assert client.get(f"/print_bill/{device.pk}/").status_code == 200
     assert client.get("/delivery_ready/").status_code == 200
     assert client.get("/closed_devices/").status_code == 200
+
+
+def test_the_pdf_totals_read_cleanly_with_nothing_stray_beside_them(
+    john_doe, shop, client_for, owner, tmp_path
+):
+    # An e2e run once read "Balance ₹0500.00": each totals line must hold its label and
+    # its amount and nothing else (no overlapping run, no stray glyph).
+    device, _ = john_doe
+    response = client_for(owner).get(reverse("billing:bill_pdf", args=[device.pk]))
+    lines = [" ".join(line.split()) for line in _pdf_text(response.content, tmp_path).splitlines()]
+    for label, amount in [
+        ("Total", "₹2,500.00"),
+        ("Amount received", "₹2,000.00"),
+        ("Balance", "₹500.00"),
+    ]:
+        assert f"{label} {amount}" in lines, [line for line in lines if label in line]
