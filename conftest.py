@@ -23,6 +23,24 @@ def _media_and_cache(settings, tmp_path):
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 
 
+@pytest.fixture(autouse=True)
+def _fresh_process_caches():
+    """Per-process caches (shop settings row, dashboard's closed count, currency symbol)
+    must not carry one test's rows into the next: each test's database is rolled back."""
+    from django.core.cache import cache
+
+    from billing.models import forget_shop_settings
+    from telite.money import forget_shop_currency_symbol
+
+    cache.clear()
+    forget_shop_settings()
+    forget_shop_currency_symbol()
+    yield
+    cache.clear()
+    forget_shop_settings()
+    forget_shop_currency_symbol()
+
+
 @pytest.fixture
 def password():
     return PASSWORD

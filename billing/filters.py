@@ -11,7 +11,7 @@ from django import forms
 from django.db.models import Exists, OuterRef, Q
 
 from accounts.models import User
-from devices.filters import device_search
+from devices.filters import device_search, ids_or_none
 from devices.models import Device
 from telite.dates import day_end, day_start
 
@@ -28,7 +28,14 @@ def technicians():
 def search_devices(queryset, value: str):
     """Job number, bill number, WhatsApp number in any written form, customer name, serial."""
     value = (value or "").strip()
-    bill_number = Q(Exists(Bill.objects.filter(device=OuterRef("pk"), number__icontains=value)))
+    if not value:
+        return queryset
+    # Bills by number on their own table (trigram index), not an EXISTS per device row.
+    billed = ids_or_none(Bill.objects.filter(number__icontains=value), "device_id")
+    if billed is None:
+        bill_number = Q(Exists(Bill.objects.filter(device=OuterRef("pk"), number__icontains=value)))
+    else:
+        bill_number = Q(pk__in=billed)
     return device_search(queryset, value, also=bill_number)
 
 

@@ -6,7 +6,8 @@ from pathlib import PurePath
 from django.conf import settings
 from django.core.validators import MinValueValidator
 from django.db import models
-from django.db.models import Q
+from django.db.models import F, Q
+from django.db.models.functions import Coalesce
 from django.utils import dateformat, timezone
 from simple_history.models import HistoricalRecords
 
@@ -151,6 +152,17 @@ class Device(TimeStampedModel):
                 condition=Q(status__in=["received", "assigned"]),
             ),
             models.Index(fields=["serial_number"], name="device_serial_idx"),
+            # Device list, newest first (its default order), and "taken in today".
+            models.Index(fields=["-received_at", "-id"], name="device_received_idx"),
+            # Dashboard "closed today" (a day's range of ready_at).
+            models.Index(fields=["ready_at"], name="device_ready_at_idx"),
+            # Closed history, newest closed first: ORDER BY COALESCE(ready_at, returned_at).
+            models.Index(
+                Coalesce("ready_at", "returned_at").desc(),
+                F("id").desc(),
+                name="device_closed_at_idx",
+                condition=Q(status__in=["ready", "delivered", "returned"]),
+            ),
         ]
 
     def __str__(self):

@@ -339,7 +339,7 @@ def device_reopen(*, device: Device, by, reason: str) -> Device:
     def apply(d):
         d.ready_at = None
 
-    return _move(
+    moved = _move(
         locked,
         "reopen",
         by=by,
@@ -348,3 +348,17 @@ def device_reopen(*, device: Device, by, reason: str) -> Device:
         fields=["ready_at"],
         apply=apply,
     )
+    _forget_closed_total()
+    return moved
+
+
+def _forget_closed_total():
+    """The dashboard keeps "closed before today" for the day; a reopened device leaves it."""
+    from django.core.cache import cache
+
+    from telite.dashboard import closed_before_key
+
+    key = closed_before_key(timezone.localdate())
+    cache.delete(key)
+    # Again once committed, in case a page cached the old count meanwhile.
+    transaction.on_commit(lambda: cache.delete(key))

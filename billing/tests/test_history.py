@@ -116,8 +116,8 @@ def test_history_search_by_job_and_bill_number(history, client_for, front_desk):
     assert _jobs(client.get(URL, {"q": number})) == {history["ready"].job_number}
 
 
-def test_history_shows_amounts_and_totals(history, client_for, front_desk):
-    response = client_for(front_desk).get(URL)
+def test_history_shows_amounts_and_totals_of_what_was_filtered(history, client_for, front_desk):
+    response = client_for(front_desk).get(URL, {"closed_after": "2000-01-01"})
     html = response.content.decode()
     assert "₹1,000.00" in html and "₹600.00" in html
     totals = response.context["totals"]
@@ -191,3 +191,9 @@ def test_payment_list_query_count_does_not_grow_with_rows(
         response = client.get(reverse("billing:payment_list"))
     assert len(response.context["page"].object_list) == 25
     assert response.context["totals"]["received"] == Decimal("3168.00")
+
+
+def test_unfiltered_history_does_not_sum_all_of_history(history, client_for, front_desk):
+    response = client_for(front_desk).get(URL)
+    assert response.context["totals"] is None
+    assert "Filter by dates, status or customer" in response.content.decode()

@@ -8,6 +8,7 @@ from django.core.paginator import Paginator
 from django.shortcuts import render
 
 from customers.models import Customer
+from telite.pagination import CappedPaginator
 from telite.permissions import STAFF, role_required
 
 from ..filters import ClosedDeviceFilter, DeliveryFilter, PaymentFilter, refunds_in
@@ -81,8 +82,9 @@ def closed_devices(request):
     """Staff, managers, admins: the history of closed, delivered and returned devices."""
     devices = ClosedDeviceFilter(request.GET or None, queryset=closed_devices_qs())
     style_filter_form(devices.form)
-    page = Paginator(devices.qs, PAGE_SIZE).get_page(request.GET.get("page"))
+    page = CappedPaginator(devices.qs, PAGE_SIZE).get_page(request.GET.get("page"))
     rows = [{"device": d, "bill": _live_bill(d)} for d in page.object_list]
+    filtered = _filtered(request, devices)
     customer = None
     if devices.is_valid() and devices.form.cleaned_data.get("customer"):
         customer = Customer.objects.filter(pk=devices.form.cleaned_data["customer"]).first()
@@ -94,8 +96,10 @@ def closed_devices(request):
             "page": page,
             "rows": rows,
             "customer": customer,
-            "totals": bill_totals(devices.qs),
-            "filtered": _filtered(request, devices),
+            # Totals of what was asked for; over all of history they are a report (and
+            # would sum ten years of bills on every visit).
+            "totals": bill_totals(devices.qs) if filtered else None,
+            "filtered": filtered,
         },
     )
 

@@ -2,13 +2,13 @@ import datetime
 
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.core.paginator import Paginator
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_GET, require_http_methods
 
 from customers.models import Customer
+from telite.pagination import CappedPaginator
 from telite.permissions import MANAGERS, STAFF, has_role, role_required
 
 from ..filters import DeviceFilter
@@ -34,7 +34,7 @@ def device_list(request):
     """Every role: all devices, filtered and searched; a technician's own jobs first."""
     queryset = mine_first(devices_for_lists(), request.user, "-received_at", "-pk")
     filterset = DeviceFilter(request.GET, queryset=queryset, request=request)
-    page = Paginator(filterset.qs, PAGE_SIZE).get_page(request.GET.get("page"))
+    page = CappedPaginator(filterset.qs, PAGE_SIZE).get_page(request.GET.get("page"))
     customer = None
     customer_id = request.GET.get("customer", "")
     if customer_id.isdecimal():
