@@ -7,11 +7,11 @@ class BillingConfig(AppConfig):
 
     def ready(self):
         from django.core.signals import request_started
-        from django.db.models.signals import post_save
+        from django.db.models.signals import post_delete, post_save
 
         from telite.money import forget_shop_currency_symbol
 
-        from .models import ShopSettings
+        from .models import ShopSettings, forget_shop_settings
 
         # The currency symbol is read once per request (telite.money); a saved change
         # shows on the next amount formatted.
@@ -19,3 +19,6 @@ class BillingConfig(AppConfig):
         post_save.connect(
             forget_shop_currency_symbol, sender=ShopSettings, dispatch_uid="money_symbol_saved"
         )
+        # ShopSettings.load() keeps the row per process; a save or delete empties it.
+        post_save.connect(forget_shop_settings, sender=ShopSettings, dispatch_uid="shop_saved")
+        post_delete.connect(forget_shop_settings, sender=ShopSettings, dispatch_uid="shop_deleted")

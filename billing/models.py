@@ -1,3 +1,5 @@
+import copy
+import time
 from decimal import Decimal
 
 from django.conf import settings
@@ -60,8 +62,32 @@ class ShopSettings(models.Model):
 
     @classmethod
     def load(cls) -> "ShopSettings":
-        obj, _ = cls.objects.get_or_create(pk=1)
-        return obj
+        """The row, read at most once a minute per process (every page shows it, often
+        twice). Saving or deleting it empties this process's copy at once (signals in
+        ``billing.apps``); another worker process sees the change within
+        ``SHOP_SETTINGS_TTL`` seconds. Each caller gets its own copy to change freely."""
+        cached = _shop_settings_cache.get("row")
+        if cached is None or time.monotonic() - cached[0] > SHOP_SETTINGS_TTL:
+            obj, _ = cls.objects.get_or_create(pk=1)
+            cached = (time.monotonic(), obj)
+            _shop_settings_cache["row"] = cached
+        return copy.copy(cached[1])
+
+
+# Seconds a process trusts its copy of the shop settings (see ShopSettings.load).
+SHOP_SETTINGS_TTL = 60
+_shop_settings_cache: dict = {}
+
+
+def forget_shop_settings(**kwargs) -> None:
+    """Signal receiver (and test fixture): the next ``ShopSettings.load()`` reads the row.
+
+    Again once the transaction commits, in case the row was read back meanwhile."""
+    from django.db import transaction
+
+    _shop_settings_cache.clear()
+    if kwargs.get("sender") is not None:
+        transaction.on_commit(_shop_settings_cache.clear, using=kwargs.get("using"))
 
 
 class BillCounter(models.Model):

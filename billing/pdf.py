@@ -78,6 +78,20 @@ def render_bill_pdf(context: dict) -> bytes:
     return HTML(string=html, base_url=BASE_URL, url_fetcher=LocalAssetFetcher()).write_pdf()
 
 
+def stored_bill_pdf(bill: Bill) -> bytes | None:
+    """The stored PDF of an unchanged bill (``pdf_version == version``), else None.
+
+    Needs the bill's row only: a repeat download costs one query and a file read."""
+    if not bill.pdf_is_current:
+        return None
+    try:
+        with bill.pdf_file.open("rb") as stored:
+            return stored.read()
+    except FileNotFoundError:
+        logger.warning("Cached PDF of bill %s is missing; rendering it again", bill.number)
+        return None
+
+
 def bill_pdf_bytes(bill: Bill, context: dict) -> tuple[bytes, bool]:
     """The bill's PDF and whether it came from the cache.
 
@@ -85,12 +99,9 @@ def bill_pdf_bytes(bill: Bill, context: dict) -> tuple[bytes, bool]:
     is rendered (outside any transaction: it is slow) and stored; the row is updated only
     if the bill did not change meanwhile, so a stale PDF is never marked current.
     """
-    if bill.pdf_is_current:
-        try:
-            with bill.pdf_file.open("rb") as stored:
-                return stored.read(), True
-        except FileNotFoundError:
-            logger.warning("Cached PDF of bill %s is missing; rendering it again", bill.number)
+    stored = stored_bill_pdf(bill)
+    if stored is not None:
+        return stored, True
     data = render_bill_pdf(context)
     old_name = bill.pdf_file.name if bill.pdf_file else ""
     name = f"bills/{bill.financial_year}/{bill.pdf_filename[:-4]}-v{bill.version}.pdf"

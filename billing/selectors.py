@@ -40,13 +40,22 @@ def live_bill(device) -> Bill | None:
     return Bill.objects.filter(device=device).exclude(status=BillStatus.VOID).first()
 
 
+def _bills_to_show(device_id: int):
+    # Live first (void sorts after the others), then the newest.
+    return Bill.objects.filter(device_id=device_id).order_by(
+        Case(When(status=BillStatus.VOID, then=Value(1)), default=Value(0)),
+        "-issued_at",
+        "-pk",
+    )
+
+
 def bill_for_device(device_id: int) -> Bill | None:
     """The bill to show for a device: its live bill, else its latest void one, else None.
 
     Lines, payments, refunds and the change history come with it (five queries in all).
     """
     return (
-        Bill.objects.filter(device_id=device_id)
+        _bills_to_show(device_id)
         .select_related("device__customer", "device__assigned_to", "issued_by", "voided_by")
         .prefetch_related(
             "lines",
@@ -54,14 +63,14 @@ def bill_for_device(device_id: int) -> Bill | None:
             Prefetch("refunds", queryset=Refund.objects.select_related("refunded_by")),
             "changes__changed_by",
         )
-        # Live first (void sorts after the others), then the newest.
-        .order_by(
-            Case(When(status=BillStatus.VOID, then=Value(1)), default=Value(0)),
-            "-issued_at",
-            "-pk",
-        )
         .first()
     )
+
+
+def bill_row_for_device(device_id: int) -> Bill | None:
+    """The same bill as ``bill_for_device``, its row alone (one query): enough to tell
+    whether its stored PDF is current."""
+    return _bills_to_show(device_id).first()
 
 
 def device_money(device) -> dict:

@@ -4,10 +4,12 @@
 default ``MONEY_LOCALE``); ``amount_in_words(2500)`` -> ``Rupees Two Thousand Five Hundred Only``.
 """
 
+import functools
 import threading
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 
-from babel.numbers import format_decimal
+from babel import Locale
+from babel.numbers import NumberPattern, parse_pattern
 from django.conf import settings
 from num2words import num2words
 
@@ -34,6 +36,17 @@ def to_money(value) -> Decimal:
     return amount.quantize(CENT, rounding=ROUND_HALF_UP)
 
 
+@functools.cache
+def _pattern(pattern: str) -> NumberPattern:
+    """Babel parses a format string on every call; lists format hundreds of amounts."""
+    return parse_pattern(pattern)
+
+
+@functools.cache
+def _locale(name: str) -> Locale:
+    return Locale.parse(name)
+
+
 def format_money(value, symbol: str | None = None, locale: str | None = None) -> str:
     """``₹2,50,000.00``: the symbol and the digit grouping of the locale (en_IN by default).
 
@@ -43,11 +56,8 @@ def format_money(value, symbol: str | None = None, locale: str | None = None) ->
     if symbol is None:
         symbol = shop_currency_symbol()
     locale = locale or settings.MONEY_LOCALE
-    text = format_decimal(
-        abs(amount),
-        format=_INDIAN_PATTERN if locale == "en_IN" else "#,##0.00",
-        locale=locale,
-    )
+    pattern = _pattern(_INDIAN_PATTERN if locale == "en_IN" else "#,##0.00")
+    text = pattern.apply(abs(amount), _locale(locale))
     sign = "-" if amount < 0 else ""
     return f"{sign}{symbol}{text}"
 

@@ -4,6 +4,8 @@
 customer typed three ways is one customer.
 """
 
+import functools
+
 import phonenumbers
 from django.conf import settings
 from django.core.exceptions import ValidationError
@@ -40,6 +42,7 @@ def try_normalize_phone(value: str) -> str | None:
         return None
 
 
+@functools.lru_cache(maxsize=8192)
 def format_phone(e164: str) -> str:
     """Human form for pages: +91 98450 12345."""
     if not e164:

@@ -199,3 +199,18 @@ def test_the_pdf_totals_read_cleanly_with_nothing_stray_beside_them(
         ("Balance", "₹500.00"),
     ]:
         assert f"{label} {amount}" in lines, [line for line in lines if label in line]
+
+
+def test_a_repeat_download_reads_the_bill_row_and_the_stored_file_only(
+    john_doe, client_for, owner, django_assert_max_num_queries
+):
+    device, _bill = john_doe
+    client = client_for(owner)
+    url = reverse("billing:bill_pdf", args=[device.pk])
+    first = client.get(url)
+    with django_assert_max_num_queries(4) as queries:
+        again = client.get(url)
+    # Session, user, the bill row: no lines, payments, refunds or changes.
+    assert not [q for q in queries.captured_queries if "billing_billline" in q["sql"]]
+    assert again.content == first.content
+    assert again["Content-Disposition"] == first["Content-Disposition"]

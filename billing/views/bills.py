@@ -11,8 +11,8 @@ from telite.permissions import MANAGERS, STAFF, is_manager, role_required
 from .. import services
 from ..forms import BillCorrectionForm
 from ..models import Bill
-from ..pdf import bill_pdf_bytes
-from ..selectors import bill_for_device, shop_settings
+from ..pdf import bill_pdf_bytes, stored_bill_pdf
+from ..selectors import bill_for_device, bill_row_for_device, shop_settings
 
 
 def bill_context(bill: Bill) -> dict:
@@ -50,10 +50,16 @@ def print_bill(request, pk):
 @role_required(STAFF)
 def bill_pdf(request, pk):
     """Staff, managers, admins: the same bill as a PDF download, rendered once per version."""
-    bill = _bill_or_404(pk)
-    data, _cached = bill_pdf_bytes(bill, bill_context(bill))
+    # The bill's row alone first: an unchanged bill's stored PDF needs nothing else.
+    row = bill_row_for_device(pk)
+    if row is None:
+        raise Http404("This device has no bill yet.")
+    data = stored_bill_pdf(row)
+    if data is None:
+        bill = _bill_or_404(pk)
+        data, _cached = bill_pdf_bytes(bill, bill_context(bill))
     response = HttpResponse(data, content_type="application/pdf")
-    response["Content-Disposition"] = f'attachment; filename="{bill.pdf_filename}"'
+    response["Content-Disposition"] = f'attachment; filename="{row.pdf_filename}"'
     response["Cache-Control"] = "private, no-store"
     return response
 
