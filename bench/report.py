@@ -1,6 +1,11 @@
 """bench/results.md from the run's JSON; bench/findings.md is appended as "Findings"."""
 
-from bench.common import BENCH_DIR
+import sys
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from bench.common import BENCH_DIR  # noqa: E402
 
 COUNTS = [
     ("devices", "devices"),
@@ -141,3 +146,19 @@ def markdown(r: dict) -> str:  # noqa: C901
         w("## Findings\n")
         w(findings.read_text().strip() + "\n")
     return "\n".join(out)
+
+
+def main(argv=None):
+    """Rewrite results.md from results.json (after editing findings.md), no new run."""
+    import argparse
+    import json
+
+    parser = argparse.ArgumentParser(description=main.__doc__)
+    parser.add_argument("json", nargs="?", default=str(BENCH_DIR / "results.json"))
+    args = parser.parse_args(argv)
+    source = Path(args.json)
+    source.with_suffix(".md").write_text(markdown(json.loads(source.read_text())))
+
+
+if __name__ == "__main__":
+    main()
