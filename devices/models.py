@@ -156,6 +156,13 @@ class Device(TimeStampedModel):
             models.Index(fields=["-received_at", "-id"], name="device_received_idx"),
             # Dashboard "closed today" (a day's range of ready_at).
             models.Index(fields=["ready_at"], name="device_ready_at_idx"),
+            # Delivery-ready list, longest waiting first: only the ready devices. Without it
+            # the planner walks device_ready_at_idx over ten years of delivered devices.
+            models.Index(
+                fields=["ready_at", "id"],
+                name="device_ready_queue_idx",
+                condition=Q(status="ready"),
+            ),
             # Closed history, newest closed first: ORDER BY COALESCE(ready_at, returned_at).
             models.Index(
                 Coalesce("ready_at", "returned_at").desc(),

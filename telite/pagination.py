@@ -16,7 +16,9 @@ class CappedPaginator(Paginator):
 
     @cached_property
     def count(self) -> int:
-        counted = self.object_list[: self.cap + 1].count()
+        # Unordered: any cap+1 matching rows will do, so PostgreSQL counts them from the
+        # search's indexes instead of walking the list's order row by row.
+        counted = self.object_list.order_by()[: self.cap + 1].count()
         self.capped = counted > self.cap
         return min(counted, self.cap)
 
