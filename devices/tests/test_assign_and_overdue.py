@@ -163,7 +163,10 @@ def test_assign_page_query_count_does_not_grow(
         DeviceFactory()
     with django_assert_max_num_queries(len(small.captured_queries)):
         response = client.get(ASSIGN)
-    assert len(response.context["rows"]) == 33
+    # 25 a page (each row has a form); the badge counts them all.
+    assert len(response.context["rows"]) == 25
+    assert response.context["page"].paginator.count == 33
+    assert len(client.get(ASSIGN, {"page": 2}).context["rows"]) == 8
 
 
 # --- overdue -------------------------------------------------------------------------
@@ -355,4 +358,25 @@ def test_overdue_query_count_does_not_grow(
         DeviceFactory(status=S.ASSIGNED, assigned_to=technician, expected_delivery_date=days(-2))
     with django_assert_max_num_queries(len(small.captured_queries)):
         response = client.get(OVERDUE)
-    assert len(response.context["rows"]) == 33
+    # 25 a page (each row has a reassign form); the badge counts them all.
+    assert len(response.context["rows"]) == 25
+    assert "33 overdue" in response.content.decode()
+    assert len(client.get(OVERDUE, {"page": 2}).context["rows"]) == 8
+
+
+@pytest.mark.django_db
+def test_each_row_offers_every_technician_with_its_own_choice_selected(
+    client_for, manager, technician, other_technician
+):
+    mine = DeviceFactory(status=S.ASSIGNED, assigned_to=technician, expected_delivery_date=days(-2))
+    theirs = DeviceFactory(
+        status=S.ASSIGNED, assigned_to=other_technician, expected_delivery_date=days(-3)
+    )
+    html = client_for(manager).get(OVERDUE).content.decode()
+    for device, chosen, other in (
+        (mine, technician, other_technician),
+        (theirs, other_technician, technician),
+    ):
+        row = html.split(f'id="overdue-{device.pk}"', 1)[1].split("</tbody>", 1)[0]
+        assert f'<option value="{chosen.pk}" selected>' in row
+        assert f'<option value="{other.pk}">' in row

@@ -2,12 +2,14 @@ import datetime
 
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.paginator import Paginator
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_GET, require_http_methods
 
 from customers.models import Customer
+from telite.forms_util import options_html
 from telite.pagination import CappedPaginator
 from telite.permissions import MANAGERS, STAFF, has_role, role_required
 
@@ -57,6 +59,13 @@ def _technicians():
     return list(active_technicians())
 
 
+def _technician_options(technicians):
+    """Every row's technician ``<option>``s, rendered once for the page."""
+    return options_html(
+        (t.pk, f"{t.get_full_name() or t.username} ({t.open_jobs} in repair)") for t in technicians
+    )
+
+
 @role_required(MANAGERS)
 @require_http_methods(["GET", "POST"])
 def device_assign(request):
@@ -98,13 +107,15 @@ def device_assign(request):
                 return _htmx_redirect(reverse("devices:device_assign"))
             return redirect("devices:device_assign")
         if request.htmx:
+            technicians = _technicians()
             return render(
                 request,
                 "devices/_assign_row.html",
                 {
                     "device": device,
                     "form": form,
-                    "technicians": _technicians(),
+                    "technicians": technicians,
+                    "technician_options": _technician_options(technicians),
                     "today": timezone.localdate(),
                 },
             )
@@ -114,15 +125,18 @@ def device_assign(request):
             f"{device.job_number} was not assigned: "
             + " ".join(e for errs in form.errors.values() for e in errs),
         )
-    devices = list(unassigned_devices())
-    rows = [(d, failed.get(d.pk)) for d in devices]
-    # A refused device that is no longer unassigned still shows its error on top.
+    # 25 a page: each row carries a form, and a backlog must not make the page crawl.
+    page = Paginator(unassigned_devices(), PAGE_SIZE).get_page(request.GET.get("page"))
+    rows = [(d, failed.get(d.pk)) for d in page.object_list]
+    technicians = _technicians()
     return render(
         request,
         "devices/assign.html",
         {
             "rows": rows,
-            "technicians": _technicians(),
+            "page": page,
+            "technicians": technicians,
+            "technician_options": _technician_options(technicians),
             "today": timezone.localdate(),
         },
     )
@@ -175,7 +189,9 @@ def overdue(request):
         failed[device.pk] = form
     rows = []
     technicians = _technicians() if can_reassign else []
-    for d in overdue_devices(request.user):
+    # 25 a page: each row carries a reassign form.
+    page = Paginator(overdue_devices(request.user), PAGE_SIZE).get_page(request.GET.get("page"))
+    for d in page.object_list:
         form = None
         if can_reassign:
             form = failed.get(d.pk) or ReassignForm(prefix=f"d{d.pk}", initial=_reassign_initial(d))
@@ -185,8 +201,10 @@ def overdue(request):
         "devices/overdue.html",
         {
             "rows": rows,
+            "page": page,
             "can_reassign": can_reassign,
             "technicians": technicians,
+            "technician_options": _technician_options(technicians),
             "today": timezone.localdate(),
         },
     )
