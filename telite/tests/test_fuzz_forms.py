@@ -25,6 +25,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from accounts.models import User
+from accounts.tests.factories import PASSWORD
 from billing import services as billing
 from billing.models import Bill, BillChange, Payment, ShopSettings
 from crm.models import Lead
@@ -177,7 +178,9 @@ def submit(client, path, data, *, may_write, htmx=False):
     """POST ``data``; check the outcome; return (response, tables written)."""
     before = table_row_counts()
     headers = {"HTTP_HX_REQUEST": "true"} if htmx else {}
-    response = client.post(path, data, **headers)
+    # A browser always sends the CSRF field, so even a form with every field missing
+    # arrives as a non-empty POST (the test client does not check the token).
+    response = client.post(path, {"csrfmiddlewaretoken": "x" * 64, **data}, **headers)
     written = changed_tables(before, table_row_counts())
     assert response.status_code in (200, 302), response.status_code
     if written:
@@ -622,6 +625,42 @@ def test_register_form(data, login, owner):
             assert user.role == data["role"]
 
 
+# --- logging in ----------------------------------------------------------------------------
+
+LOGIN_RECORDS = {
+    # Failures are counted for the lockout and kept in its log (django-axes); a success
+    # starts a session and is logged too.
+    "axes_accessattempt",
+    "axes_accessattemptexpiration",
+    "axes_accessfailurelog",
+    "axes_accesslog",
+    "django_session",
+}
+
+
+@FUZZ
+@given(
+    data=form(
+        username=field("desk", "DESK", "desk\x00"),
+        password=field(PASSWORD, "wrong"),
+        next=field("/devices/", "https://evil.example/", "//evil.example", weird=text),
+    )
+)
+def test_login_form(data, front_desk):
+    client = Client()
+    with rolled_back():
+        before = table_row_counts()
+        response = client.post("/login", {"csrfmiddlewaretoken": "x" * 64, **data})
+        written = changed_tables(before, table_row_counts())
+        assert set(written) <= LOGIN_RECORDS, written
+        assert response.status_code in (200, 302, 403, 429)
+        if response.status_code == 302:
+            location = response["Location"]
+            assert location.startswith("/") and not location.startswith("//"), location
+        elif response.status_code == 200:
+            assert "alert" in response.content.decode() or "invalid" in response.content.decode()
+
+
 # --- searches and filters of every list ------------------------------------------------------
 
 LISTS = [
@@ -720,3 +759,11 @@ def test_a_payment_reference_with_a_nul_byte_is_shown_as_a_field_error(
     )
     assert response.status_code == 200
     assert "Null characters are not allowed" in response.content.decode()
+
+
+def test_a_username_longer_than_any_account_is_refused_by_the_login_form(front_desk):
+    before = table_row_counts()
+    response = Client().post("/login", {"username": "A" * 300, "password": "x"})
+    assert response.status_code == 200
+    assert "at most 150 characters" in response.content.decode()
+    assert changed_tables(before, table_row_counts()) == {}
