@@ -110,14 +110,16 @@ def payment_totals(*, today: datetime.date) -> dict:
 
 
 def lead_counts(*, today: datetime.date) -> dict:
-    """Open leads and follow-ups due (today, overdue) in one query."""
-    open_leads = Q(status__in=Lead.OPEN)
-    row = Lead.objects.aggregate(
-        open=Count("pk", filter=open_leads),
+    """Open leads and follow-ups due (today, overdue) in one query.
+
+    Every figure is about open leads, so only they are read (``lead_status_followup_idx``):
+    won, lost and converted leads pile up over the years and are not looked at."""
+    row = Lead.objects.filter(status__in=Lead.OPEN).aggregate(
+        open=Count("pk"),
         follow_ups_due=Count("pk", filter=follow_up_due_q(today)),
-        follow_ups_today=Count("pk", filter=open_leads & Q(follow_up_date=today)),
-        follow_ups_overdue=Count("pk", filter=open_leads & Q(follow_up_date__lt=today)),
-        pipeline=Sum("estimated_value", filter=open_leads),
+        follow_ups_today=Count("pk", filter=Q(follow_up_date=today)),
+        follow_ups_overdue=Count("pk", filter=Q(follow_up_date__lt=today)),
+        pipeline=Sum("estimated_value"),
     )
     row["pipeline"] = to_money(row["pipeline"])
     return row
