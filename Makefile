@@ -11,7 +11,7 @@ HOST   ?= 127.0.0.1
 PORT   ?= 8000
 PYTEST_ARGS ?= -n auto
 
-.PHONY: setup run demo test lint format check-deploy clean assets system-deps
+.PHONY: setup run demo test lint format check-deploy clean assets system-deps bench
 
 setup: $(STAMP) node_modules/.installed
 
@@ -60,6 +60,11 @@ demo: setup
 
 test: setup system-deps
 	$(PY) -m pytest $(PYTEST_ARGS)
+
+# Ten years of data, key pages, budgets (bench/README.md). Needs PostgreSQL on 127.0.0.1:5432;
+# about 10 minutes, plus ~3 minutes the first time each day to build the large database.
+bench: setup
+	$(PY) bench/run.py $(BENCH_ARGS)
 
 lint: setup
 	$(VENV)/bin/ruff check .
