@@ -1,4 +1,6 @@
+from django.http import HttpResponseServerError
 from django.shortcuts import render
+from django.template import loader
 from django.views.decorators.http import require_safe
 
 from telite.permissions import STAFF, role_required
@@ -22,5 +24,7 @@ def page_not_found(request, exception=None):
 
 
 def server_error(request):
-    # No context processors beyond the bare template: the database may be what failed.
-    return render(request, "errors/500.html", status=500)
+    # No request context: its context processors read the session and the shop's settings
+    # from the database, which may be what failed (then this page itself failed, and the
+    # person got the web server's bare error instead).
+    return HttpResponseServerError(loader.render_to_string("errors/500.html"))
