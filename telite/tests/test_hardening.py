@@ -10,7 +10,9 @@ import zlib
 from pathlib import Path
 
 import pytest
+from django.contrib.sessions.backends.db import SessionStore
 from django.core.files.uploadedfile import SimpleUploadedFile
+from django.db import OperationalError
 from django.http import HttpResponse
 from django.test import Client, override_settings
 from django.urls import path
@@ -222,6 +224,21 @@ def test_an_unexpected_error_shows_a_plain_page_and_no_detail():
     html = response.content.decode()
     assert "Something went wrong" in html
     assert "hunter2" not in html and "Traceback" not in html
+
+
+@override_settings(ROOT_URLCONF=__name__, DEBUG=False)
+def test_the_error_page_does_not_need_the_database(monkeypatch, front_desk):
+    """PostgreSQL restarting: the session cannot be read, and the error page still shows."""
+    client = Client(raise_request_exception=False)
+    client.force_login(front_desk)
+
+    def database_down(*args, **kwargs):
+        raise OperationalError("the database system is shutting down")
+
+    monkeypatch.setattr(SessionStore, "load", database_down)
+    response = client.get("/ok")
+    assert response.status_code == 500
+    assert "Something went wrong" in response.content.decode()
 
 
 def test_an_unknown_page_is_a_friendly_404(client_for, front_desk, settings):
