@@ -220,6 +220,7 @@ class Browser:
         self.conn = None
         self.record = recorder
         self.stale_retries = 0
+        self.plain_errors = 0
 
     def _connection(self):
         if self.conn is None:
@@ -258,6 +259,9 @@ class Browser:
                 self.record(action, "conn", time.monotonic() - started, type(exc).__name__)
                 raise TransportError(str(exc)) from exc
         self.record(action, response.status, time.monotonic() - started)
+        if response.status >= 500:
+            # What a person sees then: the app's own plain page, never a traceback.
+            self.plain_errors += "Something went wrong" in text and "Traceback" not in text
         for header in response.headers.get_all("Set-Cookie") or []:
             jar = SimpleCookie()
             jar.load(header)
@@ -536,8 +540,29 @@ def pg_cluster() -> tuple[str, str]:
     raise RuntimeError(f"no local PostgreSQL cluster on port {port}")
 
 
-def inject(run: Run, kind: str, at: float):
+def others_connected() -> int:
+    """Connections to databases other than ours (someone else's tests or benchmark)."""
+    import psycopg
+
+    with psycopg.connect(f"{PG_SERVER}/postgres", autocommit=True) as conn:
+        return conn.execute(
+            "SELECT count(*) FROM pg_stat_activity WHERE datname IS NOT NULL "
+            "AND datname NOT IN (%s, 'postgres')",
+            [DB_NAME],
+        ).fetchone()[0]
+
+
+def inject(run: Run, kind: str, at: float, polite: float):
     time.sleep(max(0.0, at - run.elapsed()))
+    if kind == "restart" and polite:
+        # A shared server: wait (a while) for a moment when nobody else is connected.
+        waited = run.elapsed()
+        while others_connected() and run.elapsed() < waited + polite and run.running():
+            time.sleep(0.5)
+        if run.elapsed() - waited >= 0.5:
+            run.notes.append(
+                f"waited {run.elapsed() - waited:.1f} s for other databases' connections to end"
+            )
     begin = run.elapsed()
     if kind == "restart":
         version, cluster = pg_cluster()
@@ -735,7 +760,8 @@ def report(run: Run, args, checks) -> str:
         f"`bench/load_faults.py --duration {args.duration:g} --fault {args.fault}"
         f" --workers {args.workers}`, seed {args.seed}. gunicorn {args.workers} gthread workers "
         f"x {args.threads} threads, DEBUG=False, persistent connections with health checks, "
-        f"PostgreSQL on {HOST}. People: 4 clerks, 4 technicians, 1 manager, 1 viewer."
+        f"PostgreSQL on {HOST}. People: 4 clerks, 4 technicians, 1 manager, 1 viewer. "
+        f"Machine load average at the end: {os.getloadavg()[0]:.1f}."
     )
     add("")
     for note in run.notes:
@@ -839,6 +865,12 @@ def main() -> int:
         help="restart PostgreSQL, end this database's connections, or nothing",
     )
     parser.add_argument("--fault-at", type=float, default=None, help="seconds (default: half)")
+    parser.add_argument(
+        "--polite",
+        type=float,
+        default=0.0,
+        help="before restarting, wait up to this many seconds for other databases to go idle",
+    )
     parser.add_argument("--grace", type=float, default=20.0, help="seconds for retries after")
     parser.add_argument("--port", type=int, default=8110)
     parser.add_argument("--workers", type=int, default=3)
@@ -888,7 +920,9 @@ def main() -> int:
         if args.fault != "none":
             at = args.fault_at if args.fault_at is not None else args.duration / 2
             threads.append(
-                threading.Thread(target=inject, args=(run, args.fault, at), name="fault")
+                threading.Thread(
+                    target=inject, args=(run, args.fault, at, args.polite), name="fault"
+                )
             )
         for thread in threads:
             thread.start()
@@ -897,8 +931,29 @@ def main() -> int:
         run.counters["idle keep-alive connections re-opened (as a browser does)"] = sum(
             browser.stale_retries for _, _, browser in crew
         )
+        run.counters["5xx answers that were the plain error page (no traceback)"] = sum(
+            browser.plain_errors for _, _, browser in crew
+        )
     print("checking the database …", flush=True)
     checks = verify(run)
+    server_errors = [x for x in run.samples if isinstance(x.status, int) and x.status >= 500]
+    plain = run.counters["5xx answers that were the plain error page (no traceback)"]
+    checks.append(
+        (
+            "every 5xx answer was the app's plain error page",
+            plain == len(server_errors),
+            f"{plain} of {len(server_errors)}",
+        )
+    )
+    if run.fault:
+        late = [x for x in run.samples if is_error(x) and phase_of(run, x.end) == "after"]
+        checks.append(
+            (
+                f"no error later than {RECOVERY_WINDOW:g} s after the fault ended",
+                not late,
+                f"{len(late)} errors",
+            )
+        )
     text = report(run, args, checks)
     print(text)
     if not args.no_report:
