@@ -238,3 +238,25 @@ def test_payment_page_redirects_only_to_our_own_pages(billed, client_for, front_
         _form("10", next="https://evil.example/steal"),
     )
     assert response["Location"] == reverse("devices:service", args=[device.pk])
+
+
+def test_the_delivery_list_renders_no_payment_form_until_one_is_asked_for(
+    billed, client_for, front_desk
+):
+    device, _ = billed
+    client = client_for(front_desk)
+    page = client.get(reverse("billing:delivery_ready")).content.decode()
+    row = page[page.index(f'id="delivery-{device.pk}"') :]
+    assert 'name="idempotency_key"' not in page  # no form rendered per row
+    pay_url = reverse("billing:take_payment", args=[device.pk])
+    assert f'hx-get="{pay_url}?ctx=row"' in row  # "Take payment" fetches the form...
+    assert f'href="{pay_url}"' in row  # ...or, without JavaScript, opens the payment page
+
+    opened = client.get(pay_url + "?ctx=row", headers={"HX-Request": "true"}).content.decode()
+    assert opened.strip().startswith(f'<tbody id="delivery-{device.pk}"')
+    assert 'name="idempotency_key"' in opened
+    assert 'value="2500.00"' in opened  # the balance due, filled in
+    assert "hx-swap-oob" not in opened  # nothing else changed on the page
+    again = client.get(pay_url + "?ctx=row", headers={"HX-Request": "true"}).content.decode()
+    key = 'name="idempotency_key" value="'
+    assert opened.split(key)[1][:36] != again.split(key)[1][:36]  # each form its own key

@@ -68,8 +68,13 @@ def delivery_row_context(device: Device, **extra) -> dict:
             "bill": bill,
             "days_waiting": days_since(device.ready_at),
         },
+        # The row's payment form only when it is opened: the list renders none.
         "payment_form": extra.get("payment_form")
-        or PaymentForm(initial={"amount": bill.balance if bill and bill.balance else None}),
+        or (
+            PaymentForm(initial={"amount": bill.balance if bill and bill.balance else None})
+            if extra.get("open_payment")
+            else None
+        ),
         "open_payment": extra.get("open_payment", False),
         "message": extra.get("message"),
     }
@@ -145,7 +150,9 @@ def take_payment(request, pk):
                 return _payment_fragment(request, device, target, message=text)
             messages.success(request, text)
             return redirect_next(request, device_page(device))
-    if request.method == "POST" and request.htmx and target in ("row", "panel"):
+    if request.htmx and target in ("row", "panel"):
+        # A POST refused (the form again, with the reason), or a GET opening the form
+        # ("Take payment" on the delivery list fetches the row with its form).
         return _payment_fragment(request, device, target, payment_form=form, open_payment=True)
     context = actions_context(request, device, payment_form=form)
     context["next"] = safe_next(request, device_page(device))
@@ -159,6 +166,8 @@ def _payment_fragment(request, device, target, **extra) -> HttpResponse:
             {**delivery_row_context(device, **extra), "is_manager": is_manager(request.user)},
             request=request,
         )
+        if request.method == "GET":
+            return HttpResponse(html)  # only the form opened: nothing else changed
         # The summary cards above the list change with the payment too: swap them
         # out-of-band, totalled over the filters of the page the clerk is looking at.
         page_filters = QueryDict(urlsplit(request.htmx.current_url or "").query)

@@ -12,7 +12,6 @@ from telite.pagination import CappedPaginator
 from telite.permissions import STAFF, role_required
 
 from ..filters import ClosedDeviceFilter, DeliveryFilter, PaymentFilter, refunds_in
-from ..forms import PaymentForm
 from ..models import Refund
 from ..selectors import (
     bill_totals,
@@ -49,21 +48,11 @@ def delivery_ready(request):
     devices = DeliveryFilter(request.GET or None, queryset=devices_awaiting_delivery())
     style_filter_form(devices.form)
     page = Paginator(devices.qs, PAGE_SIZE).get_page(request.GET.get("page"))
-    rows = []
-    for device in page.object_list:
-        bill = _live_bill(device)
-        rows.append(
-            {
-                "row": {
-                    "device": device,
-                    "bill": bill,
-                    "days_waiting": days_since(device.ready_at),
-                },
-                "payment_form": PaymentForm(
-                    initial={"amount": bill.balance if bill and bill.balance else None}
-                ),
-            }
-        )
+    # No payment form per row: "Take payment" fetches the row with its form (htmx).
+    rows = [
+        {"device": d, "bill": _live_bill(d), "days_waiting": days_since(d.ready_at)}
+        for d in page.object_list
+    ]
     return render(
         request,
         "billing/delivery_ready.html",
