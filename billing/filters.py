@@ -14,6 +14,7 @@ from accounts.models import User
 from devices.filters import device_search, ids_or_none
 from devices.models import Device
 from telite.dates import day_end, day_start
+from telite.forms_util import ListedModelChoiceFilter
 
 from .models import Bill, Payment
 from .selectors import balance_due_q
@@ -50,7 +51,7 @@ class _DeviceSearchMixin(django_filters.FilterSet):
             }
         ),
     )
-    technician = django_filters.ModelChoiceFilter(
+    technician = ListedModelChoiceFilter(
         label="Technician",
         field_name="assigned_to",
         queryset=technicians(),

@@ -11,6 +11,7 @@ from django.db.models import Q
 from django.utils import timezone
 
 from telite.dates import day_end, day_start
+from telite.forms_util import ListedModelChoiceFilter
 from telite.phone import phone_search_q
 
 from .forms import DateInput
@@ -80,7 +81,7 @@ class DeviceFilter(django_filters.FilterSet):
     status = django_filters.ChoiceFilter(
         choices=DeviceStatus.choices, empty_label="Any status", label="Status"
     )
-    technician = django_filters.ModelChoiceFilter(
+    technician = ListedModelChoiceFilter(
         field_name="assigned_to",
         label="Technician",
         empty_label="Any technician",
