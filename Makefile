@@ -34,14 +34,17 @@ run: setup
 
 # System packages the tests use: pdftotext (bill PDF text checks), Chromium (browser tests),
 # Noto fonts (the bill PDF's first choice; DejaVu is the fallback). Installed when running as
-# root with apt; otherwise named, and the browser tests are skipped.
-SYSTEM_PACKAGES := poppler-utils chromium fonts-noto-core
+# root with apt; otherwise named, and the browser tests are skipped. HarfBuzz-Subset lets
+# WeasyPrint subset the bill's fonts natively (without it, fontTools does it in Python: the
+# first render of a bill PDF takes several times longer).
+SYSTEM_PACKAGES := poppler-utils chromium fonts-noto-core libharfbuzz-subset0
 
 system-deps:
 	@missing=""; \
 	command -v pdftotext >/dev/null 2>&1 || missing="$$missing poppler-utils"; \
 	command -v chromium >/dev/null 2>&1 || test -x "$${CHROMIUM:-/nonexistent}" || missing="$$missing chromium"; \
 	test -d /usr/share/fonts/truetype/noto || missing="$$missing fonts-noto-core"; \
+	ls /usr/lib/*/libharfbuzz-subset.so.0 >/dev/null 2>&1 || missing="$$missing libharfbuzz-subset0"; \
 	if [ -n "$$missing" ]; then \
 	  if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then \
 	    echo "Installing system packages:$$missing"; \
