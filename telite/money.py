@@ -56,10 +56,24 @@ def format_money(value, symbol: str | None = None, locale: str | None = None) ->
     if symbol is None:
         symbol = shop_currency_symbol()
     locale = locale or settings.MONEY_LOCALE
+    if locale == "en_IN":  # the default: plain string work, lists format hundreds of these
+        sign = "-" if amount < 0 else ""
+        return f"{sign}{symbol}{_indian_grouping(abs(amount))}"
     pattern = _pattern(_INDIAN_PATTERN if locale == "en_IN" else "#,##0.00")
     text = pattern.apply(abs(amount), _locale(locale))
     sign = "-" if amount < 0 else ""
     return f"{sign}{symbol}{text}"
+
+
+def _indian_grouping(amount: Decimal) -> str:
+    """``250000.00`` -> ``2,50,000.00``: the last three digits, then pairs (lakh, crore)."""
+    whole, cents = f"{amount:.2f}".split(".")
+    head, tail = whole[:-3], whole[-3:]
+    pairs = []
+    while head:
+        pairs.append(head[-2:])
+        head = head[:-2]
+    return ",".join([*reversed(pairs), tail]) + "." + cents
 
 
 def amount_in_words(value, currency: str = "Rupees", subunit: str = "Paise") -> str:

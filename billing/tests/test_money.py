@@ -67,3 +67,17 @@ def test_the_shop_symbol_is_read_once_however_many_amounts(django_assert_num_que
     with django_assert_num_queries(0):
         for amount in range(50):
             format_money(amount)
+
+
+@pytest.mark.parametrize(
+    "amount",
+    ["0.01", "9.99", "999", "1000", "99999.99", "100000", "9999999", "10000000", "123456789012.34"],
+)
+def test_indian_grouping_matches_the_babel_pattern_it_replaces(amount):
+    """The en_IN fast path prints what babel's ``#,##,##0.00`` pattern prints."""
+    from babel import Locale
+    from babel.numbers import parse_pattern
+
+    expected = parse_pattern("#,##,##0.00").apply(Decimal(amount), Locale.parse("en_IN"))
+    assert format_money(amount, symbol="") == expected
+    assert format_money("-" + amount, symbol="₹") == "-₹" + expected

@@ -2,8 +2,10 @@ from django import template
 from django.utils.html import escape
 from django.utils.safestring import SafeString, mark_safe
 
+from telite.dates import format_day
 from telite.money import amount_in_words, format_money
 from telite.phone import format_phone
+from telite.urls_util import pk_url as _pk_url
 
 register = template.Library()
 
@@ -17,6 +19,15 @@ def money(value, symbol=None):
 
 
 @register.filter
+def day(value, arg=""):
+    """{{ device.received_at|day }} -> 5 Mar 2026; {{ event.at|day:"time" }} -> 5 Mar 2026, 14:05.
+
+    The same text as ``|date:"j M Y"`` / ``|date:"j M Y, H:i"``, without the cost of Django's
+    date formatting on every row of a list."""
+    return format_day(value, with_time=arg == "time")
+
+
+@register.filter
 def in_words(value):
     return amount_in_words(value)
 
@@ -24,6 +35,13 @@ def in_words(value):
 @register.filter
 def phone(value):
     return format_phone(value or "")
+
+
+@register.simple_tag
+def pk_url(viewname, pk):
+    """{% pk_url "devices:service" device.pk %}: {% url %} for a route with one id, cheap
+    enough for every row of a list (``telite.urls_util.pk_url``)."""
+    return _pk_url(viewname, pk)
 
 
 @register.simple_tag(takes_context=True)

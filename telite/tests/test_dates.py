@@ -1,0 +1,42 @@
+"""Dates in the lists: the fast ``|day`` filter prints what Django's date filter printed."""
+
+import datetime
+import zoneinfo
+
+import pytest
+from django.template import Context, Template
+from django.utils import timezone
+
+from telite.dates import format_day
+
+UTC = datetime.UTC
+
+
+@pytest.mark.parametrize(
+    "value",
+    [
+        datetime.datetime(2026, 3, 5, 18, 40, tzinfo=UTC),  # 00:10 on the 6th in Kolkata
+        datetime.datetime(2026, 12, 31, 23, 59, tzinfo=UTC),  # New Year's Day in Kolkata
+        datetime.datetime(2025, 1, 1, 0, 0, tzinfo=zoneinfo.ZoneInfo("Asia/Kolkata")),
+        datetime.date(2024, 2, 29),
+    ],
+)
+def test_day_filter_prints_what_the_date_filter_printed(value):
+    ours = Template("{% load telite %}{{ v|day }}").render(Context({"v": value}))
+    assert ours == Template('{{ v|date:"j M Y" }}').render(Context({"v": value}))
+    if isinstance(value, datetime.datetime):
+        ours = Template("{% load telite %}{{ v|day:'time' }}").render(Context({"v": value}))
+        assert ours == Template('{{ v|date:"j M Y, H:i" }}').render(Context({"v": value}))
+
+
+def test_day_filter_uses_the_shop_time_zone(settings):
+    settings.TIME_ZONE = "Asia/Kolkata"
+    late_evening_utc = datetime.datetime(2026, 3, 5, 19, 0, tzinfo=UTC)
+    assert format_day(late_evening_utc) == "6 Mar 2026"
+    with timezone.override("UTC"):
+        assert format_day(late_evening_utc) == "5 Mar 2026"
+
+
+@pytest.mark.parametrize("empty", [None, ""])
+def test_no_date_prints_nothing(empty):
+    assert format_day(empty) == ""
