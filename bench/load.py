@@ -48,6 +48,12 @@ class Server:
                 "gthread",
                 "--threads",
                 str(self.threads),
+                # As many connections per worker as it has threads. gthread workers otherwise
+                # accept connections greedily: the load's keep-alive connections all landed
+                # on one worker in some runs (one core busy, the other idle), so the same
+                # page measured 60 or 135 req/s depending on which worker won the accept.
+                "--worker-connections",
+                str(self.threads),
                 "--keep-alive",
                 "30",
                 "--timeout",

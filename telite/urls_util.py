@@ -28,7 +28,9 @@ _MARK = 918273645192837465
 
 
 @functools.lru_cache(maxsize=512)
-def _around_pk(viewname: str, prefix: str, urlconf) -> tuple[str, str]:
+def _reversed(viewname: str, with_pk: bool, prefix: str, urlconf) -> tuple[str, str]:
+    if not with_pk:
+        return reverse(viewname, urlconf=urlconf), ""
     url = reverse(viewname, args=[_MARK], urlconf=urlconf)
     head, found, tail = url.partition(str(_MARK))
     if not found:  # pragma: no cover - a route that does not print its argument
@@ -36,12 +38,12 @@ def _around_pk(viewname: str, prefix: str, urlconf) -> tuple[str, str]:
     return head, tail
 
 
-def pk_url(viewname: str, pk) -> str:
-    """``reverse(viewname, args=[pk])`` for a route with one integer id, as plain string work.
+def route_url(viewname: str, pk=None) -> str:
+    """``reverse(viewname)`` or ``reverse(viewname, args=[pk])``, as plain string work.
 
-    A list links every row to its job, bill and actions; ``reverse`` walks the resolver on
-    every call (~25 µs), this reverses each route once (per script prefix and URL conf) and
-    puts the id in its place.
+    Every page links its navigation, and a list every row to its job, bill and actions;
+    ``reverse`` walks the resolver on every call (~25 us), this reverses each route once
+    (per script prefix and URL conf) and puts the id in its place.
     """
-    head, tail = _around_pk(viewname, get_script_prefix(), get_urlconf())
-    return f"{head}{int(pk)}{tail}"
+    head, tail = _reversed(viewname, pk is not None, get_script_prefix(), get_urlconf())
+    return head if pk is None else f"{head}{int(pk)}{tail}"

@@ -5,7 +5,7 @@ from django.utils.safestring import SafeString, mark_safe
 from telite.dates import format_day
 from telite.money import amount_in_words, format_money
 from telite.phone import format_phone
-from telite.urls_util import pk_url as _pk_url
+from telite.urls_util import route_url as _route_url
 
 register = template.Library()
 
@@ -38,10 +38,11 @@ def phone(value):
 
 
 @register.simple_tag
-def pk_url(viewname, pk):
-    """{% pk_url "devices:service" device.pk %}: {% url %} for a route with one id, cheap
-    enough for every row of a list (``telite.urls_util.pk_url``)."""
-    return _pk_url(viewname, pk)
+def route_url(viewname, pk=None):
+    """{% route_url "dashboard" %}, {% route_url "devices:service" device.pk %}: {% url %}
+    for a route without arguments or with one id, cheap enough for every row of a list
+    (``telite.urls_util.route_url``)."""
+    return _route_url(viewname, pk)
 
 
 @register.simple_tag(takes_context=True)
