@@ -19,8 +19,9 @@ from telite.permissions import MANAGERS, STAFF, is_manager, role_required
 from .. import services
 from ..forms import CloseDeviceForm, DeliverForm, PaymentForm, ReopenForm, ReturnForm
 from ..selectors import device_money, live_bill
-from .common import days_since, device_page, get_device, int_or_404, redirect_next, safe_next
+from .common import device_page, get_device, int_or_404, redirect_next, safe_next
 from .lists import delivery_summary
+from .rows import delivery_row
 
 
 def actions_context(request, device: Device, **forms) -> dict:
@@ -63,11 +64,7 @@ def actions_context(request, device: Device, **forms) -> dict:
 def delivery_row_context(device: Device, **extra) -> dict:
     bill = live_bill(device)
     return {
-        "row": {
-            "device": device,
-            "bill": bill,
-            "days_waiting": days_since(device.ready_at),
-        },
+        "row": delivery_row(device, bill),
         # The row's payment form only when it is opened: the list renders none.
         "payment_form": extra.get("payment_form")
         or (

@@ -22,7 +22,8 @@ from ..selectors import (
 from ..selectors import (
     closed_devices as closed_devices_qs,
 )
-from .common import PAGE_SIZE, days_since, style_filter_form
+from .common import PAGE_SIZE, style_filter_form
+from .rows import closed_row, delivery_row
 
 
 def _live_bill(device):
@@ -49,10 +50,7 @@ def delivery_ready(request):
     style_filter_form(devices.form)
     page = Paginator(devices.qs, PAGE_SIZE).get_page(request.GET.get("page"))
     # No payment form per row: "Take payment" fetches the row with its form (htmx).
-    rows = [
-        {"device": d, "bill": _live_bill(d), "days_waiting": days_since(d.ready_at)}
-        for d in page.object_list
-    ]
+    rows = [delivery_row(d, _live_bill(d)) for d in page.object_list]
     return render(
         request,
         "billing/delivery_ready.html",
@@ -72,7 +70,7 @@ def closed_devices(request):
     devices = ClosedDeviceFilter(request.GET or None, queryset=closed_devices_qs())
     style_filter_form(devices.form)
     page = CappedPaginator(devices.qs, PAGE_SIZE).get_page(request.GET.get("page"))
-    rows = [{"device": d, "bill": _live_bill(d)} for d in page.object_list]
+    rows = [closed_row(d, _live_bill(d)) for d in page.object_list]
     filtered = _filtered(request, devices)
     customer = None
     if devices.is_valid() and devices.form.cleaned_data.get("customer"):

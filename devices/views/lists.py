@@ -4,6 +4,7 @@ from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
 from django.shortcuts import get_object_or_404, redirect, render
+from django.template.defaultfilters import pluralize
 from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_GET, require_http_methods
@@ -12,10 +13,12 @@ from customers.models import Customer
 from telite.forms_util import options_html
 from telite.pagination import CappedPaginator
 from telite.permissions import MANAGERS, STAFF, has_role, role_required
+from telite.urls_util import route_url
 
 from ..filters import DeviceFilter
 from ..forms import AssignForm, ReassignForm
-from ..models import Device
+from ..models import Device, DeviceStatus
+from ..rows import device_cells
 from ..selectors import (
     active_technicians,
     devices_for_lists,
@@ -42,17 +45,40 @@ def device_list(request):
     if customer_id.isdecimal():
         customer = Customer.objects.filter(pk=int(customer_id)).first()
     active_filters = any(request.GET.get(k) for k in DeviceFilter.base_filters)
+    today = timezone.localdate()
+    me = request.user.pk if request.user.is_technician else None
+    rows = [
+        {
+            **device_cells(d),
+            "overdue": d.status in Device.OPEN and d.expected_delivery_date < today,
+            "in_workshop": d.status in (DeviceStatus.RECEIVED, DeviceStatus.ASSIGNED),
+            "mine": me is not None and d.assigned_to_id == me,
+            "mine_open": me is not None and d.assigned_to_id == me and d.is_open,
+        }
+        for d in page.object_list
+    ]
     return render(
         request,
         "devices/device_list.html",
         {
             "filter": filterset,
             "page": page,
-            "today": timezone.localdate(),
+            "rows": rows,
+            "today": today,
             "filter_customer": customer,
             "active_filters": active_filters,
         },
     )
+
+
+def assign_row(device, today) -> dict:
+    """An unassigned device's row: how long it has waited, and whether it is already late."""
+    age = device.age_days
+    return {
+        **device_cells(device),
+        "waiting": "today" if age == 0 else f"{age} day{pluralize(age)}",
+        "overdue": device.expected_delivery_date < today,
+    }
 
 
 def _technicians():
@@ -88,7 +114,7 @@ def device_assign(request):
                         request,
                         "devices/_assign_row.html",
                         {
-                            "device": device,
+                            "row": device_cells(device),
                             "done": True,
                             "unassigned_count": unassigned_devices().count(),
                         },
@@ -112,7 +138,8 @@ def device_assign(request):
                 request,
                 "devices/_assign_row.html",
                 {
-                    "device": device,
+                    "row": assign_row(device, timezone.localdate()),
+                    "assign_url": route_url("devices:device_assign"),
                     "form": form,
                     "technicians": technicians,
                     "technician_options": _technician_options(technicians),
@@ -127,13 +154,15 @@ def device_assign(request):
         )
     # 25 a page: each row carries a form, and a backlog must not make the page crawl.
     page = Paginator(unassigned_devices(), PAGE_SIZE).get_page(request.GET.get("page"))
-    rows = [(d, failed.get(d.pk)) for d in page.object_list]
+    today = timezone.localdate()
+    rows = [(assign_row(d, today), failed.get(d.pk)) for d in page.object_list]
     technicians = _technicians()
     return render(
         request,
         "devices/assign.html",
         {
             "rows": rows,
+            "assign_url": route_url("devices:device_assign"),
             "page": page,
             "technicians": technicians,
             "technician_options": _technician_options(technicians),
@@ -187,15 +216,12 @@ def overdue(request):
                 request, f"{device.job_number} was not reassigned: see the errors in its row."
             )
         failed[device.pk] = form
-    rows = []
     technicians = _technicians() if can_reassign else []
-    # 25 a page: each row carries a reassign form.
+    # 25 a page. Each row's reassign fields are plain values (its current technician, due
+    # tomorrow); a refused row carries its bound form, with what was typed and the errors.
     page = Paginator(overdue_devices(request.user), PAGE_SIZE).get_page(request.GET.get("page"))
-    for d in page.object_list:
-        form = None
-        if can_reassign:
-            form = failed.get(d.pk) or ReassignForm(prefix=f"d{d.pk}", initial=_reassign_initial(d))
-        rows.append((d, form))
+    tomorrow = (timezone.localdate() + datetime.timedelta(days=1)).isoformat()
+    rows = [(overdue_row(d, tomorrow), failed.get(d.pk)) for d in page.object_list]
     return render(
         request,
         "devices/overdue.html",
@@ -206,12 +232,19 @@ def overdue(request):
             "technicians": technicians,
             "technician_options": _technician_options(technicians),
             "today": timezone.localdate(),
+            "min_date": timezone.localdate().isoformat(),
         },
     )
 
 
-def _reassign_initial(device):
+def overdue_row(device, tomorrow: str) -> dict:
+    """An overdue device's row, with its reassign fields' names and starting values."""
+    late = device.days_late
+    prefix = f"d{device.pk}"
     return {
-        "technician": device.assigned_to_id,
-        "expected_delivery_date": timezone.localdate() + datetime.timedelta(days=1),
+        **device_cells(device),
+        "late": f"{late} day{pluralize(late)} late",
+        "field": {n: f"{prefix}-{n}" for n in ("technician", "expected_delivery_date", "reason")},
+        "technician_value": device.assigned_to_id or "",
+        "date_value": tomorrow,
     }
