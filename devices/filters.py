@@ -79,12 +79,16 @@ class DeviceFilter(django_filters.FilterSet):
         ),
     )
     status = django_filters.ChoiceFilter(
-        choices=DeviceStatus.choices, empty_label="Any status", label="Status"
+        choices=DeviceStatus.choices,
+        empty_label="Any status",
+        label="Status",
+        widget=forms.Select(attrs={"class": "form-select"}),
     )
     technician = ListedModelChoiceFilter(
         field_name="assigned_to",
         label="Technician",
         empty_label="Any technician",
+        widget=forms.Select(attrs={"class": "form-select"}),
         queryset=lambda request: (
             get_user_model()
             .objects.filter(is_technician=True)
