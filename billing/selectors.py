@@ -4,6 +4,7 @@ from django.db.models import Case, Count, Exists, F, OuterRef, Prefetch, Q, Sum,
 from django.db.models.functions import Coalesce
 
 from devices.models import Device
+from devices.selectors import devices_for_lists
 from telite.money import ZERO
 
 from .models import Bill, BillStatus, Payment, Refund, ShopSettings
@@ -90,7 +91,12 @@ def device_money(device) -> dict:
 
 def _live_bills_prefetch():
     return Prefetch(
-        "bills", queryset=Bill.objects.exclude(status=BillStatus.VOID), to_attr="live_bills"
+        "bills",
+        # What the lists show of a bill (billing/views/rows.py).
+        queryset=Bill.objects.exclude(status=BillStatus.VOID).only(
+            "device", "number", "status", "bill_value", "amount_received"
+        ),
+        to_attr="live_bills",
     )
 
 
@@ -108,8 +114,8 @@ def balance_due_q() -> Q:
 def devices_awaiting_delivery():
     """Ready devices, longest waiting first, each with ``live_bills`` (two queries)."""
     return (
-        Device.objects.filter(status=Device.Status.READY)
-        .select_related("customer", "assigned_to")
+        devices_for_lists()
+        .filter(status=Device.Status.READY)
         .prefetch_related(_live_bills_prefetch())
         .order_by("ready_at", "pk")
     )
@@ -119,11 +125,9 @@ def closed_devices():
     """Ready, delivered and returned devices, newest closed first, with ``closed_at``
     (ready date, or return date for a device returned unrepaired) and ``live_bills``."""
     return (
-        Device.objects.filter(
-            status__in=[Device.Status.READY, Device.Status.DELIVERED, Device.Status.RETURNED]
-        )
+        devices_for_lists()
+        .filter(status__in=[Device.Status.READY, Device.Status.DELIVERED, Device.Status.RETURNED])
         .annotate(closed_at=Coalesce("ready_at", "returned_at"))
-        .select_related("customer", "assigned_to")
         .prefetch_related(_live_bills_prefetch())
         .order_by("-closed_at", "-pk")
     )
