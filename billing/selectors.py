@@ -68,10 +68,14 @@ def bill_for_device(device_id: int) -> Bill | None:
     )
 
 
-def bill_row_for_device(device_id: int) -> Bill | None:
+def bill_row_for_device(device_id: int, *, with_device: bool = False) -> Bill | None:
     """The same bill as ``bill_for_device``, its row alone (one query): enough to tell
-    whether its stored PDF is current."""
-    return _bills_to_show(device_id).first()
+    whether its stored PDF or page is current (``with_device``: and the device and
+    customer rows, for the page's header and the page's cache key)."""
+    bills = _bills_to_show(device_id)
+    if with_device:
+        bills = bills.select_related("device__customer")
+    return bills.first()
 
 
 def device_money(device) -> dict:

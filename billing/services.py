@@ -452,7 +452,11 @@ def delivery_complete(
             f"Delivered with {due} still due on bill {bill.number}, "
             f"confirmed by {by.get_full_name() or by.username}: {reason}"
         )
-    return device_deliver(device=locked, by=by, note=note)
+    delivered = device_deliver(device=locked, by=by, note=note)
+    # The bill prints the delivery date: a new version, so that its stored PDF (and the
+    # bill page's cached body) are made again rather than served without it.
+    Bill.objects.filter(pk=bill.pk).update(version=F("version") + 1, updated_at=timezone.now())
+    return delivered
 
 
 @transaction.atomic

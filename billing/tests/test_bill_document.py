@@ -214,3 +214,46 @@ def test_a_repeat_download_reads_the_bill_row_and_the_stored_file_only(
     assert not [q for q in queries.captured_queries if "billing_billline" in q["sql"]]
     assert again.content == first.content
     assert again["Content-Disposition"] == first["Content-Disposition"]
+
+
+def test_the_bill_page_is_rendered_once_per_change_of_what_it_prints(
+    john_doe, shop, client_for, owner, front_desk, django_assert_max_num_queries
+):
+    """The page's body is kept per version of the bill, device, customer and shop: a
+    second visit reads the bill row only, and every kind of change shows at once."""
+    device, bill = john_doe
+    client = client_for(front_desk)
+    url = reverse("billing:print_bill", args=[device.pk])
+    client.get(url)
+    with django_assert_max_num_queries(3):  # session, user, the bill with its device
+        again = client.get(url).content.decode()
+    assert "John Doe" in again and "₹500.00" in again
+
+    services.payment_record(device=device, amount="500", mode="cash", by=front_desk)
+    assert "Rupees Two Thousand Five Hundred Only" in client.get(url).content.decode()
+    page = client.get(url).content.decode()
+    assert page.count("₹0.00") >= 1 and "Paid" in page  # the payment, at once
+
+    customer = device.customer
+    customer.name = "John D'Souza"
+    customer.save()
+    assert "John D&#x27;Souza" in client.get(url).content.decode()  # the customer's edit
+
+    shop.shop_name = "Telite Computers & Repairs"
+    shop.save()
+    assert "Telite Computers &amp; Repairs" in client.get(url).content.decode()
+
+    services.delivery_complete(device=device, by=front_desk)
+    assert "Delivered " in client.get(url).content.decode()  # the delivery date
+
+
+def test_a_delivery_makes_a_new_pdf_with_the_delivery_date(
+    john_doe, client_for, owner, front_desk, tmp_path
+):
+    device, bill = john_doe
+    services.payment_record(device=device, amount="500", mode="cash", by=front_desk)
+    client = client_for(owner)
+    url = reverse("billing:bill_pdf", args=[device.pk])
+    assert "Delivered" not in _pdf_text(client.get(url).content, tmp_path)
+    services.delivery_complete(device=device, by=front_desk)
+    assert "Delivered" in _pdf_text(client.get(url).content, tmp_path)
