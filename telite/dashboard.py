@@ -13,7 +13,6 @@ from urllib.parse import urlencode
 from django.contrib.auth import get_user_model
 from django.core.cache import cache
 from django.db.models import Count, FilteredRelation, Q, Sum
-from django.urls import reverse
 from django.utils import timezone
 
 from billing.models import Bill, BillStatus, Payment
@@ -23,6 +22,7 @@ from devices.models import Device, DeviceStatus
 from telite.dates import day_range
 from telite.money import to_money
 from telite.permissions import is_manager
+from telite.urls_util import route_url
 
 MY_JOBS_LIMIT = 10
 
@@ -31,7 +31,7 @@ today_range = day_range
 
 
 def _url(name: str, **params) -> str:
-    url = reverse(name)
+    url = route_url(name)
     query = urlencode({key: value for key, value in params.items() if value not in (None, "")})
     return f"{url}?{query}" if query else url
 
@@ -214,7 +214,7 @@ def dashboard_context(user) -> dict:
             hint="ready for the customer",
             icon="bi-box-seam",
             colour="success",
-            url=reverse("billing:delivery_ready"),
+            url=route_url("billing:delivery_ready"),
         ),
         _card(
             label="Overdue",
@@ -222,7 +222,7 @@ def dashboard_context(user) -> dict:
             hint="past the promised date",
             icon="bi-alarm",
             colour="danger",
-            url=reverse("devices:overdue"),
+            url=route_url("devices:overdue"),
             alert=devices["overdue"] > 0,
         ),
     ]
@@ -234,7 +234,7 @@ def dashboard_context(user) -> dict:
             icon="bi-check2-circle",
             colour="teal",
             url=_url("billing:closed_devices", closed_after=day, closed_before=day),
-            extra_url=reverse("billing:closed_devices"),
+            extra_url=route_url("billing:closed_devices"),
             extra_label=f"{devices['closed_total']} closed in total",
         ),
         _card(
