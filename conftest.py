@@ -25,20 +25,24 @@ def _media_and_cache(settings, tmp_path):
 
 @pytest.fixture(autouse=True)
 def _fresh_process_caches():
-    """Per-process caches (shop settings row, dashboard's closed count, currency symbol)
+    """Per-process caches (shop settings row, dashboard's closed count, currency symbol,
+    filter bars' technician lists)
     must not carry one test's rows into the next: each test's database is rolled back."""
     from django.core.cache import cache
 
     from billing.models import forget_shop_settings
+    from telite.forms_util import forget_kept_options
     from telite.money import forget_shop_currency_symbol
 
-    cache.clear()
-    forget_shop_settings()
-    forget_shop_currency_symbol()
+    def forget():
+        cache.clear()
+        forget_shop_settings()
+        forget_shop_currency_symbol()
+        forget_kept_options()
+
+    forget()
     yield
-    cache.clear()
-    forget_shop_settings()
-    forget_shop_currency_symbol()
+    forget()
 
 
 @pytest.fixture

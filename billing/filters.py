@@ -56,6 +56,7 @@ class _DeviceSearchMixin(django_filters.FilterSet):
         field_name="assigned_to",
         queryset=technicians(),
         empty_label="Any technician",
+        options_key="technicians",
     )
 
     def search(self, queryset, name, value):

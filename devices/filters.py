@@ -88,6 +88,7 @@ class DeviceFilter(django_filters.FilterSet):
         field_name="assigned_to",
         label="Technician",
         empty_label="Any technician",
+        options_key="technicians-all",
         widget=forms.Select(attrs={"class": "form-select"}),
         queryset=lambda request: (
             get_user_model()

@@ -1,5 +1,7 @@
 """Form pieces that lists repeat on every row."""
 
+import time
+
 import django_filters
 import django_filters.fields
 from django.utils.html import format_html_join
@@ -14,6 +16,20 @@ def options_html(choices) -> SafeString:
     Rows mark their own choice with the ``|selecting:value`` filter (``{% load telite %}``).
     """
     return format_html_join("", '<option value="{}">{}</option>', choices)
+
+
+# Options kept per process for fields given an ``options_key`` (filter bars' technician
+# lists): {key: (time.monotonic() when read, [(pk, label), ...])}. A saved or deleted user
+# empties it in this process (accounts.apps); other processes read again within
+# KEPT_OPTIONS_SECONDS. Only what the list offers is kept: a choice is still checked
+# against the database when the form is validated.
+_kept_options: dict = {}
+KEPT_OPTIONS_SECONDS = 60
+
+
+def forget_kept_options(**kwargs) -> None:
+    """Signal receiver (and test fixture): the next filter bar reads its options again."""
+    _kept_options.clear()
 
 
 class ListedModelChoiceIterator(django_filters.fields.ModelChoiceIterator):
@@ -31,19 +47,28 @@ class ListedModelChoiceIterator(django_filters.fields.ModelChoiceIterator):
             field._listed = list(field.queryset)
         return field._listed
 
+    def _choices(self) -> list:
+        key = getattr(self.field, "options_key", None)
+        if key is None:
+            return [self.choice(obj) for obj in self._objects()]
+        kept = _kept_options.get(key)
+        if kept is None or time.monotonic() - kept[0] > KEPT_OPTIONS_SECONDS:
+            options = [(obj.pk, self.field.label_from_instance(obj)) for obj in self._objects()]
+            kept = _kept_options[key] = (time.monotonic(), options)
+        return kept[1]
+
     def __iter__(self):
         if self.field.empty_label is not None:
             yield ("", self.field.empty_label)
         if getattr(self.field, "null_label", None) is not None:
             yield (self.field.null_value, self.field.null_label)
-        for obj in self._objects():
-            yield self.choice(obj)
+        yield from self._choices()
 
     def __len__(self):
         extra = (self.field.empty_label is not None) + (
             getattr(self.field, "null_label", None) is not None
         )
-        return len(self._objects()) + extra
+        return len(self._choices()) + extra
 
     def __bool__(self):
         return bool(len(self))
@@ -52,8 +77,13 @@ class ListedModelChoiceIterator(django_filters.fields.ModelChoiceIterator):
 class ListedModelChoiceField(django_filters.fields.ModelChoiceField):
     iterator = ListedModelChoiceIterator
 
+    def __init__(self, *args, options_key: str | None = None, **kwargs):
+        self.options_key = options_key
+        super().__init__(*args, **kwargs)
+
 
 class ListedModelChoiceFilter(django_filters.ModelChoiceFilter):
-    """``ModelChoiceFilter`` whose options cost one query (filter bars' technician lists)."""
+    """``ModelChoiceFilter`` whose options cost one query (filter bars' technician lists),
+    or none while they are kept for the process (``options_key=``, see ``_kept_options``)."""
 
     field_class = ListedModelChoiceField

@@ -6,6 +6,7 @@ from django.utils import timezone
 from customers.tests.factories import CustomerFactory
 from devices.models import DeviceStatus
 from devices.tests.factories import DeviceFactory
+from telite.forms_util import forget_kept_options
 
 URL = "/devices/"
 S = DeviceStatus
@@ -167,10 +168,14 @@ def test_query_count_does_not_grow_with_rows(client_for, technician, django_asse
     for _ in range(5):
         DeviceFactory(status=S.ASSIGNED, assigned_to=technician, serial_number="Pavilion")
     client.get(URL)  # first request of the session: shop settings row, session
+    # Both requests read the filter bar's technicians (the factories save users, which
+    # empties the per-process list): the same work apart from the number of rows.
+    forget_kept_options()
     with django_assert_max_num_queries(50) as small:
         assert len(client.get(URL, params).context["page"].object_list) == 5
     for _ in range(35):
         DeviceFactory(status=S.ASSIGNED, assigned_to=technician, serial_number="Pavilion")
+    forget_kept_options()
     with django_assert_max_num_queries(len(small.captured_queries)) as big:
         assert len(client.get(URL, params).context["page"].object_list) == 25
     assert len(big.captured_queries) == len(small.captured_queries)
