@@ -221,7 +221,9 @@ def overdue(request):
     # tomorrow); a refused row carries its bound form, with what was typed and the errors.
     page = Paginator(overdue_devices(request.user), PAGE_SIZE).get_page(request.GET.get("page"))
     tomorrow = (timezone.localdate() + datetime.timedelta(days=1)).isoformat()
-    rows = [(overdue_row(d, tomorrow), failed.get(d.pk)) for d in page.object_list]
+    rows = [
+        (overdue_row(d, tomorrow, failed.get(d.pk)), failed.get(d.pk)) for d in page.object_list
+    ]
     return render(
         request,
         "devices/overdue.html",
@@ -237,14 +239,26 @@ def overdue(request):
     )
 
 
-def overdue_row(device, tomorrow: str) -> dict:
-    """An overdue device's row, with its reassign fields' names and starting values."""
+def overdue_row(device, tomorrow: str, form=None) -> dict:
+    """An overdue device's row, with its reassign fields: names, values and errors.
+
+    Without ``form``: the device's technician, due tomorrow. With a refused ``form``: what
+    was typed and why it was refused.
+    """
     late = device.days_late
-    prefix = f"d{device.pk}"
+    names = ("technician", "expected_delivery_date", "reason")
+    if form is None:
+        values = {"technician": device.assigned_to_id or "", "expected_delivery_date": tomorrow}
+        errors, non_field = {}, []
+    else:
+        values = {name: form[name].value() for name in names}
+        errors, non_field = form.errors, form.non_field_errors()
     return {
         **device_cells(device),
         "late": f"{late} day{pluralize(late)} late",
-        "field": {n: f"{prefix}-{n}" for n in ("technician", "expected_delivery_date", "reason")},
-        "technician_value": device.assigned_to_id or "",
-        "date_value": tomorrow,
+        "field": {name: f"d{device.pk}-{name}" for name in names},
+        "value": {name: "" if values.get(name) is None else values[name] for name in names},
+        "errors": {name: errors.get(name, []) for name in names},
+        "non_field_errors": non_field,
+        "invalid": bool(errors),
     }
