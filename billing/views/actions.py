@@ -64,7 +64,7 @@ def actions_context(request, device: Device, **forms) -> dict:
 def delivery_row_context(device: Device, **extra) -> dict:
     bill = live_bill(device)
     return {
-        "row": delivery_row(device, bill),
+        "rows": [delivery_row(device, bill)],
         # The row's payment form only when it is opened: the list renders none.
         "payment_form": extra.get("payment_form")
         or (
@@ -159,7 +159,7 @@ def take_payment(request, pk):
 def _payment_fragment(request, device, target, **extra) -> HttpResponse:
     if target == "row":
         html = render_to_string(
-            "billing/_delivery_row.html",
+            "billing/_delivery_rows.html",
             {**delivery_row_context(device, **extra), "is_manager": is_manager(request.user)},
             request=request,
         )
