@@ -169,6 +169,20 @@ def test_assign_page_query_count_does_not_grow(
     assert len(client.get(ASSIGN, {"page": 2}).context["rows"]) == 8
 
 
+@pytest.mark.django_db
+def test_assign_page_shows_either_the_table_or_the_all_assigned_message(
+    client_for, manager, technician
+):
+    client = client_for(manager)
+    empty = client.get(ASSIGN).content.decode()
+    assert "Every device has a technician." in empty and "<table" not in empty
+    DeviceFactory()
+    html = client.get(ASSIGN).content.decode()
+    assert "<table" in html and "Every device has a technician." not in html
+    assert html.count('id="unassigned-count"') == 1  # one badge for the out-of-band swap
+    assert html.count("<table") == html.count("</table>")
+
+
 # --- overdue -------------------------------------------------------------------------
 
 
