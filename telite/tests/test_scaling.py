@@ -53,6 +53,29 @@ def test_capped_paginator_below_its_cap_is_an_exact_count():
     assert paginator.capped is False
 
 
+@pytest.mark.parametrize("found", [0, 1, 2])
+def test_a_first_page_with_room_to_spare_is_counted_from_its_rows(found):
+    """No more rows than a page: one query (the rows), and the count is theirs."""
+    DeviceFactory.create_batch(found)
+    paginator = SmallCap(Device.objects.order_by("pk"), 2)
+    with CaptureQueriesContext(connection) as queries:
+        page = paginator.get_page(None)
+        assert paginator.count == found
+        assert len(page.object_list) == found
+    assert len(queries) == 1
+    assert paginator.num_pages == 1 and not page.has_next()
+
+
+def test_a_full_first_page_still_counts_the_rest(django_assert_num_queries):
+    DeviceFactory.create_batch(3)
+    paginator = SmallCap(Device.objects.order_by("pk"), 2)
+    with django_assert_num_queries(2):  # the rows, then the (capped) count
+        page = paginator.get_page("1")
+        assert paginator.count == 3 and page.has_next()
+    assert len(page.object_list) == 2
+    assert list(paginator.get_page(2).object_list) == list(Device.objects.order_by("pk")[2:])
+
+
 def test_device_list_shows_a_plus_when_the_count_is_capped(client_for, front_desk, monkeypatch):
     monkeypatch.setattr(CappedPaginator, "cap", 30)
     DeviceFactory.create_batch(31)
