@@ -643,6 +643,10 @@ def bill_correct(
     subtotal = sum((line.amount for line in kept), start=ZERO) + sum(
         ((price * qty).quantize(Decimal("0.01")) for _, qty, price in new_lines), start=ZERO
     )
+    if subtotal > MAX_AMOUNT:  # the columns hold 12 digits: refuse, never overflow them
+        raise ValidationError(
+            {"unit_price": f"The bill would come to more than {format_money(MAX_AMOUNT)}."}
+        )
     new_discount = (
         locked.discount if discount is None else _money_arg(discount, "discount", "discount")
     )

@@ -51,6 +51,35 @@ def test_the_new_total_may_not_go_below_what_was_received(john_doe, manager):
     assert not BillChange.objects.exists()
 
 
+@pytest.mark.parametrize("quantity, price", [(1, "9999999999.99"), (3, "4000000000.00")])
+def test_a_charge_that_would_overflow_the_bill_is_refused_next_to_the_price(
+    john_doe, manager, client_for, quantity, price
+):
+    """The money columns hold 12 digits; a bill beyond them is refused, not a crash."""
+    _, bill = john_doe
+    with pytest.raises(ValidationError) as refused:
+        services.bill_correct(
+            bill=bill,
+            by=manager,
+            reason="Data recovery",
+            add_lines=[{"description": "Data backup", "quantity": quantity, "unit_price": price}],
+        )
+    assert "would come to more than ₹9,99,99,99,999.99" in refused.value.message_dict["unit_price"][0]
+    response = client_for(manager).post(
+        reverse("billing:correct_bill", args=[bill.pk]),
+        {
+            "discount": "0",
+            "description": "Data backup",
+            "quantity": str(quantity),
+            "unit_price": price,
+            "reason": "Data recovery",
+        },
+    )
+    assert response.status_code == 200 and "would come to more than" in response.content.decode()
+    bill.refresh_from_db()
+    assert not BillChange.objects.exists() and bill.lines.count() == 2
+
+
 def test_a_change_needs_a_reason_and_a_change(john_doe, manager):
     _, bill = john_doe
     with pytest.raises(ValidationError) as refused:
