@@ -19,6 +19,15 @@ class TeliteLoginView(LoginView):
     authentication_form = LoginForm
     redirect_authenticated_user = True
 
+    def get_redirect_url(self):
+        """``next`` only when it is a page of this site ("/devices/"). Django also accepts
+        a relative address ("0", "devices"), which would land on a page that does not
+        exist; those, like other hosts, go to the dashboard."""
+        url = super().get_redirect_url()
+        if not url.startswith("/") or url.startswith(("//", "/\\")):
+            return ""
+        return url
+
 
 @require_http_methods(["GET", "POST"])
 def logout_view(request):

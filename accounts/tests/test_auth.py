@@ -13,6 +13,25 @@ def test_login_with_right_password_lands_on_dashboard(anonymous, front_desk, pas
     assert anonymous.get(reverse("dashboard")).status_code == 200
 
 
+@pytest.mark.parametrize(
+    "next_url, lands_on",
+    [
+        ("/devices/", "/devices/"),
+        ("0", "/dashboard"),
+        ("devices", "/dashboard"),
+        ("https://evil.example/", "/dashboard"),
+        ("//evil.example/", "/dashboard"),
+        ("/\\evil.example/", "/dashboard"),
+    ],
+)
+def test_login_goes_on_to_a_page_of_this_site_only(
+    anonymous, front_desk, password, next_url, lands_on
+):
+    response = anonymous.post(LOGIN, {"username": "desk", "password": password, "next": next_url})
+    assert response.status_code == 302
+    assert response["Location"] == lands_on
+
+
 def test_original_routes_answer_with_and_without_trailing_slash(anonymous):
     assert anonymous.get("/login").status_code == 200
     assert anonymous.get("/login/").status_code == 200
