@@ -64,7 +64,9 @@ def test_a_charge_that_would_overflow_the_bill_is_refused_next_to_the_price(
             reason="Data recovery",
             add_lines=[{"description": "Data backup", "quantity": quantity, "unit_price": price}],
         )
-    assert "would come to more than ₹9,99,99,99,999.99" in refused.value.message_dict["unit_price"][0]
+    assert (
+        "would come to more than ₹9,99,99,99,999.99" in refused.value.message_dict["unit_price"][0]
+    )
     response = client_for(manager).post(
         reverse("billing:correct_bill", args=[bill.pk]),
         {
