@@ -22,7 +22,7 @@ from decimal import Decimal
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
-from django.db.models import F, Sum
+from django.db.models import F, Q, Sum
 from django.utils import timezone
 
 from devices.models import Device, DeviceEvent, Service
@@ -733,3 +733,29 @@ def bill_correct(
         note=f"Bill {locked.number} changed: {reason} ({summary})",
     )
     return locked
+
+
+# --- people's names on bills -----------------------------------------------------------
+
+# What a bill prints of a person (their full name, else their username).
+NAME_FIELDS = ("first_name", "last_name", "username")
+
+
+def bills_naming(user):
+    """Bills that print ``user``'s name: as the device's technician, or as who took a
+    payment, made a refund, changed or voided the bill."""
+    return Bill.objects.filter(
+        Q(device__assigned_to=user)
+        | Q(payments__received_by=user)
+        | Q(refunds__refunded_by=user)
+        | Q(changes__changed_by=user)
+        | Q(voided_by=user)
+    )
+
+
+def user_renamed(user) -> int:
+    """``user``'s name changed: every bill that prints it gets a new version, so that its
+    stored PDF and the bill page's cached body are made again with the new name."""
+    return Bill.objects.filter(pk__in=bills_naming(user).values("pk")).update(
+        version=F("version") + 1, updated_at=timezone.now()
+    )

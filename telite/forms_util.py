@@ -28,8 +28,15 @@ KEPT_OPTIONS_SECONDS = 60
 
 
 def forget_kept_options(**kwargs) -> None:
-    """Signal receiver (and test fixture): the next filter bar reads its options again."""
+    """Signal receiver (and test fixture): the next filter bar reads its options again.
+
+    Again once the transaction commits, in case another thread read the old list back
+    meanwhile."""
+    from django.db import transaction
+
     _kept_options.clear()
+    if kwargs.get("sender") is not None:
+        transaction.on_commit(_kept_options.clear, using=kwargs.get("using"))
 
 
 class ListedModelChoiceIterator(django_filters.fields.ModelChoiceIterator):

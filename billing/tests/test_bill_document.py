@@ -6,6 +6,7 @@ import subprocess
 
 import pytest
 from django.urls import reverse
+from django.utils import timezone
 
 from billing import pdf as bill_pdf_module
 from billing import services
@@ -257,3 +258,38 @@ def test_a_delivery_makes_a_new_pdf_with_the_delivery_date(
     assert "Delivered" not in _pdf_text(client.get(url).content, tmp_path)
     services.delivery_complete(device=device, by=front_desk)
     assert "Delivered" in _pdf_text(client.get(url).content, tmp_path)
+
+
+def test_a_renamed_person_shows_on_the_bill_page_and_in_a_new_pdf(
+    john_doe, client_for, owner, front_desk, tmp_path
+):
+    """The bill prints the technician and who took each payment: renaming either gives
+    the bill a new version (its cached page body and stored PDF are made again)."""
+    device, bill = john_doe
+    client = client_for(owner)
+    page_url = reverse("billing:print_bill", args=[device.pk])
+    pdf_url = reverse("billing:bill_pdf", args=[device.pk])
+    client.get(page_url), client.get(pdf_url)
+    technician = device.assigned_to
+    technician.first_name, technician.last_name = "Zubin", "Mehta"
+    technician.save()
+    assert "Zubin Mehta" in client.get(page_url).content.decode()
+    assert "Zubin Mehta" in _pdf_text(client.get(pdf_url).content, tmp_path)
+
+    taker = bill.payments.first().received_by
+    taker.first_name, taker.last_name = "Nandini", "Rao"
+    taker.save()
+    assert "Nandini Rao" in client.get(page_url).content.decode()
+
+
+def test_saving_a_person_without_renaming_keeps_their_bills_as_they_are(john_doe):
+    """A login saves last_login only; an unrelated change renames nobody: the bills keep
+    their version (and their stored PDF)."""
+    device, bill = john_doe
+    before = Bill.objects.get(pk=bill.pk).version
+    technician = device.assigned_to
+    technician.last_login = timezone.now()
+    technician.save(update_fields=["last_login"])
+    technician.phone_number = "+919845099999"
+    technician.save()
+    assert Bill.objects.get(pk=bill.pk).version == before

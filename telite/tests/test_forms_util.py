@@ -58,3 +58,17 @@ def test_a_kept_choice_is_still_checked_against_the_database(technician):
     found = DeviceFilter({"technician": "999999"}, queryset=Device.objects.all())
     assert not found.is_valid()
     assert "technician" in found.errors
+
+
+def test_a_list_read_back_before_the_save_commits_is_dropped_at_commit(
+    technician, django_capture_on_commit_callbacks
+):
+    """Another thread may read the technicians between the save and its commit: the list
+    it keeps is dropped again when the transaction commits."""
+    _offered()
+    with django_capture_on_commit_callbacks(execute=True):
+        technician.first_name = "Later"
+        technician.save()
+        stale = (forms_util.time.monotonic(), [(technician.pk, "Read before the commit")])
+        forms_util._kept_options["technicians-all"] = stale
+    assert "Read before the commit" not in _offered()
