@@ -13,10 +13,8 @@ from telite.urls_util import route_url
 
 
 def user_name(user) -> str:
-    """A technician as lists show them: full name, else username."""
-    if user is None:
-        return ""
-    return user.get_full_name() or user.username
+    """A technician as lists show them (``User.__str__``: full name, else username)."""
+    return "" if user is None else str(user)
 
 
 def device_cells(device) -> dict:

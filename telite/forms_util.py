@@ -4,8 +4,8 @@ import time
 
 import django_filters
 import django_filters.fields
-from django.utils.html import format_html_join
-from django.utils.safestring import SafeString
+from django.utils.html import escape, format_html_join
+from django.utils.safestring import SafeString, mark_safe
 
 
 def options_html(choices) -> SafeString:
@@ -16,6 +16,16 @@ def options_html(choices) -> SafeString:
     Rows mark their own choice with the ``|selecting:value`` filter (``{% load telite %}``).
     """
     return format_html_join("", '<option value="{}">{}</option>', choices)
+
+
+def with_selected(options: SafeString, value) -> SafeString:
+    """``options`` (built by ``options_html``) with the option of ``value`` selected.
+
+    The value is escaped exactly as ``options_html`` escaped it, so the result is the same
+    safe markup with " selected" added inside one of its own tags.
+    """
+    marker = f'<option value="{escape(value)}">'
+    return mark_safe(options.replace(marker, marker[:-1] + " selected>", 1))  # noqa: S308
 
 
 # Options kept per process for fields given an ``options_key`` (filter bars' technician

@@ -1,10 +1,10 @@
 from django import forms, template
 from django.forms.utils import flatatt
-from django.utils.html import escape, format_html
-from django.utils.safestring import SafeString, mark_safe
+from django.utils.html import format_html
+from django.utils.safestring import SafeString
 
 from telite.dates import format_day
-from telite.forms_util import options_html
+from telite.forms_util import options_html, with_selected
 from telite.money import amount_in_words, format_money
 from telite.phone import format_phone
 from telite.urls_util import route_url as _route_url
@@ -68,10 +68,7 @@ def selecting(options, value):
         raise TypeError("selecting needs options built by options_html()")
     if value in (None, ""):
         return options
-    # The value is escaped exactly as options_html escaped it; the result is the safe
-    # options with " selected" added inside one of their own tags.
-    marker = f'<option value="{escape(value)}">'
-    return mark_safe(options.replace(marker, marker[:-1] + " selected>", 1))  # noqa: S308
+    return with_selected(options, value)
 
 
 @register.filter
@@ -99,9 +96,8 @@ def plain_widget(field):
         if widget.allow_multiple_selected:
             return field.as_widget()
         # Django marks the option of the value, the empty one when there is none.
-        marker = '<option value="{}">'.format(escape("" if value is None else str(value)))
-        options = options_html(field.field.choices).replace(marker, marker[:-1] + " selected>", 1)
-        return format_html("<select{}>{}</select>", flatatt(attrs), mark_safe(options))  # noqa: S308
+        options = with_selected(options_html(field.field.choices), "" if value is None else value)
+        return format_html("<select{}>{}</select>", flatatt(attrs), options)
     if isinstance(widget, forms.widgets.Input):
         attrs["type"] = widget.input_type
         shown = widget.format_value(value)
