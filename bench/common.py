@@ -1,6 +1,8 @@
 """What the benchmark's pieces share: paths, database names, Django start-up."""
 
 import os
+import signal
+import subprocess
 import sys
 from pathlib import Path
 
@@ -68,3 +70,15 @@ def setup_django(size: str, *, debug: bool = False) -> None:
 def python() -> str:
     venv = REPO_DIR / ".venv" / "bin" / "python"
     return str(venv) if venv.exists() else sys.executable
+
+
+def stop_server(proc: "subprocess.Popen | None") -> None:
+    """Stop a server started by the benchmark: SIGTERM (gunicorn finishes its requests),
+    then SIGKILL if it has not gone within 20 seconds."""
+    if proc and proc.poll() is None:
+        proc.send_signal(signal.SIGTERM)
+        try:
+            proc.wait(timeout=20)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait()

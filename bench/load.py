@@ -12,13 +12,12 @@ import http.client
 import os
 import re
 import shutil
-import signal
 import subprocess
 import threading
 import time
 import urllib.request
 
-from bench.common import DATA_DIR, REPO_DIR, django_env
+from bench.common import DATA_DIR, REPO_DIR, django_env, stop_server
 
 FLOOR_PATH = "/healthz"
 
@@ -82,13 +81,7 @@ class Server:
         )
 
     def __exit__(self, *exc):
-        if self.proc and self.proc.poll() is None:
-            self.proc.send_signal(signal.SIGTERM)
-            try:
-                self.proc.wait(timeout=20)
-            except subprocess.TimeoutExpired:
-                self.proc.kill()
-                self.proc.wait()
+        stop_server(self.proc)
 
 
 def wrk_available() -> bool:

@@ -45,7 +45,6 @@ import random
 import re
 import secrets
 import shutil
-import signal
 import subprocess
 import sys
 import threading
@@ -59,7 +58,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from bench.common import DATA_DIR, PG_SERVER, REPO_DIR  # noqa: E402
+from bench.common import DATA_DIR, PG_SERVER, REPO_DIR, stop_server  # noqa: E402
 
 HOST = "127.0.0.1"  # loopback only: the server and the database are on this machine
 DB_NAME = "telite_trust_load"
@@ -177,13 +176,7 @@ class Gunicorn:
         raise RuntimeError(f"gunicorn did not start; see {self.log_path}")
 
     def __exit__(self, *exc):
-        if self.proc and self.proc.poll() is None:
-            self.proc.send_signal(signal.SIGTERM)
-            try:
-                self.proc.wait(timeout=20)
-            except subprocess.TimeoutExpired:
-                self.proc.kill()
-                self.proc.wait()
+        stop_server(self.proc)
         self.log.close()
 
 
