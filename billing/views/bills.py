@@ -42,16 +42,17 @@ def _bill_or_404(pk) -> Bill:
     return bill
 
 
+# A day: a key never goes stale (it names what the page shows), this only frees memory.
+BILL_SHEET_SECONDS = 24 * 3600
+
+
 def _sheet_key(bill: Bill, shop) -> str:
     """What the bill page's body depends on. The bill's version moves with every payment,
-    refund, correction, void and delivery; the device's and customer's ``updated_at`` with
-    any edit of theirs; the shop's details are hashed (they have no version), with who
-    repaired the device."""
+    refund, correction, void and delivery, and when a person it names is renamed; the
+    device's and customer's ``updated_at`` with any edit of theirs (a reassignment
+    included); the shop's details are hashed (they have no version)."""
     device, customer = bill.device, bill.device.customer
-    shop_details = repr(
-        [str(getattr(shop, f.attname)) for f in shop._meta.concrete_fields]
-        + [device.assigned_to_id]
-    )
+    shop_details = repr([str(getattr(shop, f.attname)) for f in shop._meta.concrete_fields])
     stamps = (device.updated_at.timestamp(), customer.updated_at.timestamp())
     shop_hash = hashlib.sha256(shop_details.encode()).hexdigest()[:16]
     return f"bill-sheet:{bill.pk}:{bill.version}:{stamps[0]}:{stamps[1]}:{shop_hash}"
@@ -72,10 +73,6 @@ def bill_sheet_html(request, row: Bill) -> str:
         if (bill.pk, bill.version) == (row.pk, row.version):  # not changed in between
             cache.set(key, html, BILL_SHEET_SECONDS)
     return mark_safe(html)  # noqa: S308 - our own template's output, kept server-side
-
-
-# A day: a key never goes stale (it names what the page shows), this only frees memory.
-BILL_SHEET_SECONDS = 24 * 3600
 
 
 @role_required(STAFF)
