@@ -21,6 +21,9 @@ def _media_and_cache(settings, tmp_path):
     settings.MEDIA_ROOT = tmp_path / "media"
     # Fast hashing: tests log in a lot; the real hasher is exercised in accounts tests.
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+    # Tests roll back instead of committing, so nothing would ever give the data a new
+    # version: pages are rendered every time; telite/tests/test_pagecache.py commits.
+    settings.PAGE_CACHE = False
 
 
 @pytest.fixture(autouse=True)
@@ -28,7 +31,7 @@ def _fresh_process_caches():
     """Per-process caches (shop settings row, dashboard's closed count, currency symbol,
     filter bars' technician lists)
     must not carry one test's rows into the next: each test's database is rolled back."""
-    from django.core.cache import cache
+    from django.core.cache import cache, caches
 
     from billing.models import forget_shop_settings
     from telite.forms_util import forget_kept_options
@@ -36,6 +39,7 @@ def _fresh_process_caches():
 
     def forget():
         cache.clear()
+        caches["pages"].clear()
         forget_shop_settings()
         forget_shop_currency_symbol()
         forget_kept_options()

@@ -117,6 +117,13 @@ class Screen:
         assert page.evaluate("window.__e2eSamePage === true"), "the page was reloaded"
 
 
+@pytest.fixture(autouse=True)
+def _page_cache_as_in_production(settings):
+    """The live server commits, so its kept pages work as in production: a page shown
+    after a write must show that write (telite/pagecache.py)."""
+    settings.PAGE_CACHE = True
+
+
 @pytest.fixture
 def screen(playwright_browser, live_server, request):
     """``screen("clerk")`` opens a fresh browser context (its own cookies) for a person."""

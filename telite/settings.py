@@ -154,6 +154,21 @@ AXES_VERBOSE = False
 AXES_ENABLE_ACCESS_FAILURE_LOG = True
 AXES_SENSITIVE_PARAMETERS = ["password"]
 
+# --- Page cache ---------------------------------------------------------------------
+# The busiest pages (dashboard, lists, service page) are kept in memory for the minute they
+# were rendered in, per user and address, until anything is written to the database
+# (telite/pagecache.py). Each process keeps its own; PAGE_CACHE=False turns it off.
+PAGE_CACHE = env.bool("PAGE_CACHE", default=True)
+CACHES = {
+    "default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"},
+    "pages": {
+        "BACKEND": "django.core.cache.backends.locmem.LocMemCache",
+        "LOCATION": "pages",
+        "TIMEOUT": 120,
+        "OPTIONS": {"MAX_ENTRIES": 500},
+    },
+}
+
 # --- Sessions and security ------------------------------------------------------------
 SESSION_IDLE_TIMEOUT_MINUTES = env.int("SESSION_IDLE_TIMEOUT_MINUTES", default=60 * 8)
 SESSION_COOKIE_AGE = env.int("SESSION_COOKIE_AGE", default=60 * 60 * 12)

@@ -3,11 +3,13 @@ from django.shortcuts import render
 from django.template import loader
 from django.views.decorators.http import require_safe
 
+from telite.pagecache import cached_page
 from telite.permissions import STAFF, role_required
 
 
 @role_required(STAFF)
 @require_safe
+@cached_page
 def dashboard(request):
     """Every role: the day at a glance (SPEC §7); figures from telite.dashboard."""
     from telite.dashboard import dashboard_context

@@ -8,6 +8,7 @@ from django.core.paginator import Paginator
 from django.shortcuts import render
 
 from customers.models import Customer
+from telite.pagecache import cached_page
 from telite.pagination import CappedPaginator
 from telite.permissions import STAFF, role_required
 
@@ -43,6 +44,7 @@ def delivery_summary(params) -> dict:
 
 
 @role_required(STAFF)
+@cached_page
 def delivery_ready(request):
     """Staff, managers, admins: repaired devices waiting to be handed over, with what is
     still due; take a payment inline and deliver."""
@@ -65,6 +67,7 @@ def delivery_ready(request):
 
 
 @role_required(STAFF)
+@cached_page
 def closed_devices(request):
     """Staff, managers, admins: the history of closed, delivered and returned devices."""
     devices = ClosedDeviceFilter(request.GET or None, queryset=closed_devices_qs())

@@ -11,6 +11,7 @@ from django.views.decorators.http import require_GET, require_http_methods
 
 from customers.models import Customer
 from telite.forms_util import options_html
+from telite.pagecache import cached_page
 from telite.pagination import CappedPaginator
 from telite.permissions import MANAGERS, STAFF, has_role, role_required
 from telite.urls_util import route_url
@@ -35,6 +36,7 @@ PAGE_SIZE = 25
 
 @role_required(STAFF)
 @require_GET
+@cached_page
 def device_list(request):
     """Every role: all devices, filtered and searched; a technician's own jobs first."""
     queryset = mine_first(devices_for_lists(), request.user, "-received_at", "-pk")
@@ -94,6 +96,7 @@ def _technician_options(technicians):
 
 @role_required(MANAGERS)
 @require_http_methods(["GET", "POST"])
+@cached_page
 def device_assign(request):
     """Managers and admins: unassigned devices, each given to a technician in one POST."""
     failed = {}
@@ -179,6 +182,7 @@ def _htmx_redirect(url):
 
 @role_required(STAFF)
 @require_http_methods(["GET", "POST"])
+@cached_page
 def overdue(request):
     """Every role sees overdue devices; managers and admins reassign with a new date and a
     reason (kept on the timeline)."""

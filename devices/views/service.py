@@ -6,6 +6,7 @@ from django.http import FileResponse, Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from telite.pagecache import cached_page
 from telite.permissions import STAFF, is_manager, role_required
 
 from ..forms import PhotoForm, ServiceForm, SparePartForm
@@ -55,6 +56,7 @@ def _parts_context(device, *, part_form=None, can_edit=False, error=None):
 
 @role_required(STAFF)
 @require_http_methods(["GET", "POST"])
+@cached_page
 def service(request, pk):
     """Every role reads; the assigned technician, managers and admins save the service."""
     device = _device_or_404(pk)
