@@ -153,7 +153,7 @@ def test_each_person_gets_their_own_page(client_for, manager, technician):
     managers, technicians = client_for(manager), client_for(technician)
     manager_page = _visit(managers, url)[0]
     technician_page = _visit(technicians, url)[0]
-    signed_in = re.compile(r'bi-person-circle[^>]*></i>(\S+) ')
+    signed_in = re.compile(r"bi-person-circle[^>]*></i>(\S+) ")
     assert signed_in.findall(manager_page) == [manager.username]
     assert signed_in.findall(technician_page) == [technician.username]
 
@@ -252,9 +252,7 @@ def test_the_next_minute_renders_again(counted_view, manager):
     assert len(counted_view.calls) == 2 and b"render 2" in response.content
 
 
-def test_query_strings_htmx_and_other_methods_are_rendered_for_themselves(
-    counted_view, manager
-):
+def test_query_strings_htmx_and_other_methods_are_rendered_for_themselves(counted_view, manager):
     counted_view(_request(manager, "/page?q=asha"))
     counted_view(_request(manager, "/page?q=ravi"))
     counted_view(_request(manager, "/page?q=asha", HTTP_HX_REQUEST="true"))
