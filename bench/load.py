@@ -28,8 +28,11 @@ def _gunicorn() -> str:
 
 
 class Server:
-    def __init__(self, size: str, port: int, workers: int = 2, threads: int = 2):
+    def __init__(
+        self, size: str, port: int, workers: int = 2, threads: int = 2, page_cache: bool = True
+    ):
         self.size, self.port, self.workers, self.threads = size, port, workers, threads
+        self.page_cache = page_cache
         self.proc = None
 
     def __enter__(self):
@@ -61,7 +64,7 @@ class Server:
                 "warning",
             ],
             cwd=REPO_DIR,
-            env=django_env(self.size),
+            env={**django_env(self.size), "PAGE_CACHE": str(self.page_cache)},
             stdout=log,
             stderr=subprocess.STDOUT,
         )
@@ -173,12 +176,19 @@ def _status(port: int, path: str, cookie: str) -> int:
 
 
 def throughput(
-    size: str, pages: dict[str, str], cookie: str, *, seconds: float, port: int, connections: int
+    size: str,
+    pages: dict[str, str],
+    cookie: str,
+    *,
+    seconds: float,
+    port: int,
+    connections: int,
+    page_cache: bool = True,
 ) -> dict:
     """Requests/second of the floor (before and after the pages) and of each page."""
     driver = load_wrk if wrk_available() else load_python
     results = {}
-    with Server(size, port):
+    with Server(size, port, page_cache=page_cache):
         # Warm every worker (templates compiled, connections open); note what answers.
         statuses = {}
         for path in [FLOOR_PATH, *pages.values()]:
@@ -206,4 +216,5 @@ def throughput(
         "connections": connections,
         "workers": 2,
         "cpu_count": os.cpu_count(),
+        "page_cache": page_cache,
     }

@@ -9,6 +9,7 @@ cumulative time and each SQL statement with its duration.
 
 import argparse
 import cProfile
+import os
 import pstats
 import sys
 import time
@@ -26,6 +27,8 @@ def main(argv=None):
     parser.add_argument("--repeat", type=int, default=5)
     parser.add_argument("path")
     args = parser.parse_args(argv)
+    # Profile the render, not the page cache's answer to a repeat (telite/pagecache.py).
+    os.environ["PAGE_CACHE"] = "False"
     setup_django(args.size)
     from django.db import connection
     from django.test import Client

@@ -78,7 +78,7 @@ def markdown(r: dict) -> str:  # noqa: C901
         f"search the device's serial number, the lookup the whole number as a clerk would.\n"
     )
 
-    w("## Server time and SQL queries (in-process, DEBUG=False)\n")
+    w("## Server time and SQL queries (in-process, DEBUG=False, every request rendered)\n")
     w(
         "| page | p50 1k (ms) | p95 1k | p50 200k (ms) | p95 200k | 200k / 1k | queries 1k | queries 200k |"
     )
@@ -126,6 +126,26 @@ def markdown(r: dict) -> str:  # noqa: C901
                 continue
             ratio = got.get("ratio", got["rps"] / load["floor"]["rps"])
             w(f"| {entry['label']} | {entry['kind']} | {got['rps']:.0f} | {ratio:.0%} | {need} |")
+        w("")
+    uncached = r.get("load_uncached")
+    if uncached:
+        w("### The same pages with the page cache off (for the record, not a budget)\n")
+        w(
+            "As deployed, the dashboard, the lists and the service page are kept per person "
+            "for the minute they were rendered in, until anything is written "
+            "(`telite/pagecache.py`); the rows above are the repeats a shop makes, served "
+            "from that. Here every request renders, as the first visit after a write does "
+            f"({uncached['seconds']:.0f} s per page; floor {uncached['floor']['rps']:.0f} "
+            "req/s). The in-process server times above are measured this way too.\n"
+        )
+        w("| page | req/s | of floor |")
+        w("|---|---:|---:|")
+        for key, got in uncached["pages"].items():
+            label = r["pages"][key]["label"]
+            if got.get("error"):
+                w(f"| {label} | {got['error']} | |")
+                continue
+            w(f"| {label} | {got['rps']:.0f} | {got['rps'] / uncached['floor']['rps']:.0%} |")
         w("")
 
     slow = [

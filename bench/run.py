@@ -40,6 +40,18 @@ DETAIL_FLOOR, LIST_FLOOR = 0.35, 0.25
 PDF_VS_BARE = 2.0
 REPEAT_SPEEDUP = 10.0
 LOAD_PAGES = [k for k, _label, _kind in PAGES if k != "bill_pdf_first"]
+# Pages whose views are kept by telite/pagecache.py (@cached_page).
+CACHED_PAGES = [
+    "dashboard",
+    "device_list",
+    "device_search",
+    "assign",
+    "service",
+    "overdue",
+    "delivery_ready",
+    "closed_list",
+    "closed_search",
+]
 
 
 class WorkerProcess:
@@ -50,7 +62,9 @@ class WorkerProcess:
         self.proc = subprocess.Popen(
             [python(), str(BENCH_DIR / "measure.py"), "--size", size],
             cwd=REPO_DIR,
-            env=django_env(size),
+            # Server time is what a render costs: the page cache (telite/pagecache.py) would
+            # answer every repeat of the same page from memory.
+            env={**django_env(size), "PAGE_CACHE": "False"},
             stdin=subprocess.PIPE,
             stdout=subprocess.PIPE,
             text=True,
@@ -354,6 +368,18 @@ def main(argv=None) -> int:
             seconds=args.seconds,
             port=args.port,
             connections=args.connections,
+        )
+        # For the record, not a budget: the same pages when every request renders (as the
+        # first visit after a write, or in a new minute).
+        print("the same, with the page cache off...", flush=True)
+        result["load_uncached"] = throughput(
+            "large",
+            {k: paths[k] for k in CACHED_PAGES},
+            cookie,
+            seconds=args.seconds / 2,
+            port=args.port,
+            connections=args.connections,
+            page_cache=False,
         )
     result["budgets"] = budgets(result)
     result["machine"] = machine()

@@ -25,7 +25,7 @@ from billing.models import ShopSettings
 from customers.models import Customer
 from devices.models import Device, DeviceStatus
 from devices.tests.factories import DeviceFactory, ServiceFactory
-from telite import pagecache
+from telite import backup, pagecache
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -279,3 +279,14 @@ def test_query_strings_htmx_and_other_methods_are_rendered_for_themselves(counte
 )
 def test_what_counts_as_a_write(sql, writes):
     assert pagecache.is_write(sql) is writes
+
+
+def test_a_restore_gives_the_data_a_new_version(client_for, owner, tmp_path):
+    device = DeviceFactory()
+    archive = backup.create_backup(tmp_path)
+    device.delete()
+    client = client_for(owner)
+    url = reverse("devices:device_list")
+    assert device.job_number not in _visit(client, url)[0]
+    backup.restore_backup(archive, replace=True)
+    assert device.job_number in _visit(client, url)[0]
