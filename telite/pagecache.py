@@ -99,6 +99,8 @@ def enabled() -> bool:
 
 def is_write(sql: str) -> bool:
     """Whether ``sql`` may change what a page shows (see UNWATCHED_TABLES)."""
+    if not isinstance(sql, str):  # composed SQL (psycopg.sql): assume it writes
+        return True
     head = sql.lstrip()[:7].upper()
     if head.startswith(_READS):
         return False
