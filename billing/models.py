@@ -87,7 +87,14 @@ def forget_shop_settings(**kwargs) -> None:
 
     _shop_settings_cache.clear()
     if kwargs.get("sender") is not None:
-        transaction.on_commit(_shop_settings_cache.clear, using=kwargs.get("using"))
+        transaction.on_commit(_forget_after_commit, using=kwargs.get("using"))
+
+
+def _forget_after_commit() -> None:
+    from telite.pagecache import forget_pages
+
+    _shop_settings_cache.clear()
+    forget_pages()  # a page kept meanwhile may hold the old settings
 
 
 class BillCounter(models.Model):

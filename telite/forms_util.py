@@ -46,7 +46,14 @@ def forget_kept_options(**kwargs) -> None:
 
     _kept_options.clear()
     if kwargs.get("sender") is not None:
-        transaction.on_commit(_kept_options.clear, using=kwargs.get("using"))
+        transaction.on_commit(_forget_after_commit, using=kwargs.get("using"))
+
+
+def _forget_after_commit() -> None:
+    from telite.pagecache import forget_pages
+
+    _kept_options.clear()
+    forget_pages()  # a page kept meanwhile may hold the old options
 
 
 class ListedModelChoiceIterator(django_filters.fields.ModelChoiceIterator):

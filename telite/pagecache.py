@@ -5,20 +5,27 @@ behind them changes: several people keep them open, htmx and the browser reload 
 page decorated with ``@cached_page`` is kept (cache alias ``pages``, in memory per process)
 under a key made of:
 
-- the address with its query string and the user who asked (each role sees its own page);
+- the address with its query string and the user who asked, with what the page shows of
+  them (role, technician or not, name): each person sees their own page;
 - the current minute in the shop's time zone (overdue and "today" figures move with the
   clock; nothing on these pages is finer than a minute);
 - the token of the ``DataVersion`` row, read with one query per request.
 
 **Invalidation.** Every connection gets an execute wrapper (``connection_created``) that
-watches the SQL it runs. A statement that writes anything other than sessions, lockout
-records or the token itself registers a callback that gives the row a new random token
-once the transaction commits (at once in autocommit). A write that rolls back changes
-nothing. A reader that takes the old token before the commit keeps its page under the old
-token, which nobody asks for after the new token is in; so no page rendered before a write
-is served after it. A process killed between its commit and the new token leaves pages up
-to two minutes old (the cache's timeout); writes from outside the app (psql, a restore) are
-seen within the same two minutes.
+watches the SQL it runs, whether or not this process keeps pages (a ``manage.py`` command
+or a worker with the cache off still tells the others). A statement that writes anything
+other than sessions, django-axes' login records or the token itself registers a callback
+that gives the row a new random token once the transaction commits (at once in
+autocommit). A write that rolls back changes nothing. The token is never changed inside a
+transaction, so the row adds no lock that could deadlock with the counters' row locks.
+
+A reader that takes the old token before a commit keeps its page under the old token,
+which nobody asks for once the new token is in. Between a commit and the new token (one
+short statement; on SQLite it may wait for other writers) other processes still serve the
+page from before the write. If the new token cannot be written, the error is logged and
+this process drops every kept page; other processes catch up at the next minute. Writes
+from outside the app (psql, another program) show within two minutes (the cache's
+timeout), or at once after a restart.
 
 **Per-request values.** A kept page carries no one's CSRF token and no idempotency key: they
 are replaced by markers before the page is kept and by fresh values for every response (a
@@ -51,15 +58,8 @@ VERSION_TABLE = "telite_dataversion"  # DataVersion._meta.db_table, spelt out in
 
 # Tables whose writes do not change any page: sessions (touched on every request by the idle
 # timeout), django-axes' login records, and the version row itself.
-UNWATCHED_TABLES = frozenset(
-    {
-        "django_session",
-        "axes_accessattempt",
-        "axes_accesslog",
-        "axes_accessfailurelog",
-        VERSION_TABLE,
-    }
-)
+UNWATCHED_TABLES = frozenset({"django_session", VERSION_TABLE})
+UNWATCHED_PREFIXES = ("axes_",)  # a stream of failed logins must not empty everyone's pages
 # Statements that never write. Anything else (INSERT, UPDATE, DELETE, TRUNCATE, WITH, DDL)
 # counts as a write unless it names an unwatched table.
 _READS = (
@@ -79,8 +79,9 @@ _WRITE_TABLE = re.compile(
     r'\s*(?:INSERT\s+INTO|UPDATE|DELETE\s+FROM)\s+"?([A-Za-z0-9_]+)', re.IGNORECASE
 )
 
-CSRF_MARK = "csrf-token-of-this-response"
-KEY_MARK = "00000000-0000-4000-8000-00000000face"
+# Markers hold "<", which autoescaping never lets typed text carry into a page.
+CSRF_MARK = "<csrf-token-of-this-response>"
+KEY_MARK = "<payment-key-of-this-response>"
 # Where a rendered page prints a CSRF token: every {% csrf_token %} and base.html's htmx header.
 _CSRF = re.compile(
     r'(?<=name="csrfmiddlewaretoken" value=")[A-Za-z0-9]{32,64}'
@@ -105,7 +106,10 @@ def is_write(sql: str) -> bool:
     if head.startswith(_READS):
         return False
     match = _WRITE_TABLE.match(sql)
-    return not (match and match.group(1).lower() in UNWATCHED_TABLES)
+    if not match:
+        return True
+    table = match.group(1).lower()
+    return table not in UNWATCHED_TABLES and not table.startswith(UNWATCHED_PREFIXES)
 
 
 def new_version(connection=None) -> None:
@@ -123,14 +127,19 @@ def new_version(connection=None) -> None:
                 except IntegrityError:  # another process put it back, with its own token
                     pass
     except DatabaseError:
-        # Before its migration has run (``migrate`` on a new database) there is no row to
-        # change and no page kept.
-        logger.debug("no data version table yet", exc_info=True)
+        # This process's kept pages may predate the write: drop them.
+        forget_pages()
+        try:
+            missing = VERSION_TABLE not in connection.introspection.table_names()
+        except DatabaseError:
+            missing = False
+        if not missing:  # (missing: ``migrate`` on a new database, before its migration)
+            logger.warning("could not give the data a new version", exc_info=True)
 
 
 def _watch_writes(execute, sql, params, many, context):
     result = execute(sql, params, many, context)
-    if enabled() and is_write(sql):
+    if is_write(sql):
         connection = context["connection"]
         callback = connection.__dict__.get("_new_version_after_commit")
         if callback is None:
@@ -143,8 +152,10 @@ def _watch_writes(execute, sql, params, many, context):
         if not any(entry[1] is callback for entry in connection.run_on_commit):
             try:
                 connection.on_commit(callback, robust=True)
-            except TransactionManagementError:  # manual transactions (none in TELITE)
-                callback()
+            except TransactionManagementError:
+                # Manual transaction management (TELITE has none): no commit to wait for and
+                # no token to change inside a transaction; at least this process forgets.
+                forget_pages()
     return result
 
 
@@ -152,6 +163,12 @@ def watch_connection(sender, connection, **kwargs) -> None:
     """``connection_created`` receiver: every connection reports its writes."""
     if _watch_writes not in connection.execute_wrappers:
         connection.execute_wrappers.append(_watch_writes)
+
+
+def forget_pages() -> None:
+    """Drop every page this process keeps (per-process caches the pages read from, such as
+    shop settings, call this when they are refreshed)."""
+    caches[CACHE_ALIAS].clear()
 
 
 def current_version() -> str | None:
@@ -169,10 +186,19 @@ def _pending_messages(request) -> int:
     return len(storage) if storage is not None else 0
 
 
+def current_minute() -> str:
+    return timezone.localtime().strftime("%Y%m%d%H%M")
+
+
 def page_key(request, version: str) -> str:
-    minute = timezone.localtime().strftime("%Y%m%d%H%M")
+    user = request.user
+    # The user row was read before the version: a role or name changed in between must not
+    # be kept under the new version with the old menu.
+    person = "|".join(
+        map(str, (user.pk, user.username, user, user.role, user.is_technician, user.is_superuser))
+    )
     raw = "\n".join(
-        [request.path, request.META.get("QUERY_STRING", ""), str(request.user.pk), minute, version]
+        [request.path, request.META.get("QUERY_STRING", ""), person, current_minute(), version]
     )
     return "page:" + hashlib.blake2b(raw.encode(), digest_size=20).hexdigest()
 
