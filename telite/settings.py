@@ -157,8 +157,9 @@ AXES_SENSITIVE_PARAMETERS = ["password"]
 # --- Page cache ---------------------------------------------------------------------
 # The busiest pages (dashboard, lists, service page) are kept in memory for the minute they
 # were rendered in, per user and address, until anything is written to the database
-# (telite/pagecache.py). Each process keeps its own; PAGE_CACHE=False turns it off.
-PAGE_CACHE = env.bool("PAGE_CACHE", default=True)
+# (telite/pagecache.py). Each process keeps its own; PAGE_CACHE=False turns it off. Off by
+# default with DEBUG, where a template being edited must show at the next reload.
+PAGE_CACHE = env.bool("PAGE_CACHE", default=not DEBUG)
 CACHES = {
     "default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"},
     "pages": {

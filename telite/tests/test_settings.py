@@ -71,6 +71,31 @@ def test_production_cookies_are_secure():
     assert result.stdout.split() == ["True", "True", "True"]
 
 
+@pytest.mark.parametrize(("debug", "kept"), [("False", "True"), ("True", "False")])
+def test_pages_are_kept_in_production_and_rendered_fresh_while_developing(debug, kept):
+    env = {k: v for k, v in os.environ.items() if k not in {"PAGE_CACHE", "DEBUG"}}
+    result = subprocess.run(
+        [
+            sys.executable,
+            "-c",
+            "import django; django.setup(); from django.conf import settings as s;"
+            "print(s.PAGE_CACHE)",
+        ],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        env={
+            **env,
+            "DJANGO_SETTINGS_MODULE": "telite.settings",
+            "DEBUG": debug,
+            "SECRET_KEY": "k" * 60,
+            "ALLOWED_HOSTS": "shop.example.in",
+        },
+    )
+    assert result.stdout.split() == [kept], result.stderr
+
+
 @pytest.mark.django_db
 def test_sqlite_waits_for_writers_instead_of_failing(settings):
     from django.db import connection
