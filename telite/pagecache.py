@@ -32,8 +32,9 @@ are replaced by markers before the page is kept and by fresh values for every re
 kept payment form never repeats a key, so two payments are never taken as one).
 
 Pages are not kept for htmx requests, when a flash message is waiting to be shown or was
-added, for responses other than 200, or when ``settings.PAGE_CACHE`` is False (the default
-in tests, which roll back instead of committing; ``telite/tests/test_pagecache.py`` commits).
+added, for responses other than 200, or when ``settings.PAGE_CACHE`` is False: the default
+with DEBUG (a template being edited shows at once) and in tests, which roll back instead of
+committing (``telite/tests/test_pagecache.py`` and the browser tests commit, with it on).
 """
 
 import functools
