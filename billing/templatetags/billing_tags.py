@@ -15,14 +15,6 @@ def device_billing_actions(context, device):
 
 
 @register.simple_tag
-def device_bill(device):
-    """``{% device_bill device as bill %}``: the device's live bill, or None."""
-    from billing.selectors import live_bill
-
-    return live_bill(device)
-
-
-@register.simple_tag
 def currency_symbol():
     """The shop's currency symbol (₹ by default), e.g. for an amount field's prefix."""
     from telite.money import shop_currency_symbol
