@@ -15,11 +15,19 @@ pytestmark = pytest.mark.django_db
 def devices():
     sharma = CustomerFactory(name="Rohit Sharma", whatsapp_number="+919845012345")
     other = CustomerFactory(name="Anita Rao", whatsapp_number="+919900011122")
+    # Job numbers of their own: a factory sequence number such as J-2026-00011 would match
+    # the "0011" search below, depending on which tests ran first in this process.
     return {
-        "sharma_1": DeviceFactory(customer=sharma, serial_number="AAA111"),
-        "sharma_2": DeviceFactory(customer=sharma, serial_number="BBB222"),
-        "serial": DeviceFactory(customer=other, serial_number="XSHARMAX"),
-        "other": DeviceFactory(customer=other, serial_number="CCC333"),
+        "sharma_1": DeviceFactory(
+            customer=sharma, serial_number="AAA111", job_number="J-2026-70001"
+        ),
+        "sharma_2": DeviceFactory(
+            customer=sharma, serial_number="BBB222", job_number="J-2026-70002"
+        ),
+        "serial": DeviceFactory(
+            customer=other, serial_number="XSHARMAX", job_number="J-2026-70003"
+        ),
+        "other": DeviceFactory(customer=other, serial_number="CCC333", job_number="J-2026-70004"),
     }
 
 
