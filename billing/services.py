@@ -448,10 +448,7 @@ def delivery_complete(
                 {"reason": "Say why the device goes out with a balance due."},
                 code="reason_required",
             )
-        note = (
-            f"Delivered with {due} still due on bill {bill.number}, "
-            f"confirmed by {by.get_full_name() or by.username}: {reason}"
-        )
+        note = f"Delivered with {due} still due on bill {bill.number}, confirmed by {by}: {reason}"
     delivered = device_deliver(device=locked, by=by, note=note)
     # The bill prints the delivery date: a new version, so that its stored PDF (and the
     # bill page's cached body) are made again rather than served without it.

@@ -13,7 +13,7 @@ from .models import Lead, LeadSource, LeadStatus
 
 class OwnerChoiceField(forms.ModelChoiceField):
     def label_from_instance(self, obj):
-        return obj.get_full_name() or obj.username
+        return str(obj)
 
 
 def _owner_field(**kwargs):

@@ -234,7 +234,7 @@ class SparePartForm(forms.ModelForm):
 class TechnicianChoiceField(forms.ModelChoiceField):
     def label_from_instance(self, obj):
         jobs = getattr(obj, "open_jobs", None)
-        name = obj.get_full_name() or obj.username
+        name = str(obj)
         return f"{name} ({jobs} in repair)" if jobs is not None else name
 
 

@@ -259,7 +259,7 @@ def reopen(request, pk):
             messages.success(
                 request,
                 f"{device.job_number} reopened and back with "
-                f"{device.assigned_to.get_full_name() or device.assigned_to.username}; "
+                f"{device.assigned_to}; "
                 "its bill is void.",
             )
             return redirect(device_page(device))

@@ -89,9 +89,7 @@ def _technicians():
 
 def _technician_options(technicians):
     """Every row's technician ``<option>``s, rendered once for the page."""
-    return options_html(
-        (t.pk, f"{t.get_full_name() or t.username} ({t.open_jobs} in repair)") for t in technicians
-    )
+    return options_html((t.pk, f"{t} ({t.open_jobs} in repair)") for t in technicians)
 
 
 @role_required(MANAGERS)
