@@ -16,10 +16,6 @@ from num2words import num2words
 CENT = Decimal("0.01")
 ZERO = Decimal("0.00")
 
-# Babel's en_IN data groups digits the Western way in some releases; the pattern is explicit.
-_INDIAN_PATTERN = "#,##,##0.00"
-
-
 def to_money(value) -> Decimal:
     """Any number-ish value as a two-place Decimal (never via float arithmetic).
 
@@ -57,10 +53,9 @@ def format_money(value, symbol: str | None = None, locale: str | None = None) ->
         symbol = shop_currency_symbol()
     locale = locale or settings.MONEY_LOCALE
     if locale == "en_IN":  # the default: plain string work, lists format hundreds of these
-        sign = "-" if amount < 0 else ""
-        return f"{sign}{symbol}{_indian_grouping(abs(amount))}"
-    pattern = _pattern(_INDIAN_PATTERN if locale == "en_IN" else "#,##0.00")
-    text = pattern.apply(abs(amount), _locale(locale))
+        text = _indian_grouping(abs(amount))
+    else:
+        text = _pattern("#,##0.00").apply(abs(amount), _locale(locale))
     sign = "-" if amount < 0 else ""
     return f"{sign}{symbol}{text}"
 
