@@ -41,13 +41,10 @@ def format_day(value, *, with_time: bool = False) -> str:
     What ``|date:"j M Y"`` prints, for the lists' rows: Django's date filter goes through the
     translation and format machinery for every call (~30 µs), this is plain string work.
     """
-    if not value:
+    if not isinstance(value, datetime.date):  # None, "" (a datetime is a date too)
         return ""
-    if isinstance(value, datetime.datetime):
-        if timezone.is_aware(value):
-            value = timezone.localtime(value)
-        text = f"{value.day} {_MONTHS[value.month - 1]} {value.year}"
-        return f"{text}, {value.hour:02d}:{value.minute:02d}" if with_time else text
-    if isinstance(value, datetime.date):
-        return f"{value.day} {_MONTHS[value.month - 1]} {value.year}"
-    return ""
+    is_datetime = isinstance(value, datetime.datetime)
+    if is_datetime and timezone.is_aware(value):
+        value = timezone.localtime(value)
+    text = f"{value.day} {_MONTHS[value.month - 1]} {value.year}"
+    return f"{text}, {value.hour:02d}:{value.minute:02d}" if is_datetime and with_time else text
