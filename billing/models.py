@@ -83,18 +83,11 @@ def forget_shop_settings(**kwargs) -> None:
     """Signal receiver (and test fixture): the next ``ShopSettings.load()`` reads the row.
 
     Again once the transaction commits, in case the row was read back meanwhile."""
-    from django.db import transaction
+    from telite.pagecache import forget_after_commit
 
     _shop_settings_cache.clear()
     if kwargs.get("sender") is not None:
-        transaction.on_commit(_forget_after_commit, using=kwargs.get("using"))
-
-
-def _forget_after_commit() -> None:
-    from telite.pagecache import forget_pages
-
-    _shop_settings_cache.clear()
-    forget_pages()  # a page kept meanwhile may hold the old settings
+        forget_after_commit(_shop_settings_cache.clear, using=kwargs.get("using"))
 
 
 class BillCounter(models.Model):

@@ -357,17 +357,8 @@ def _forget_closed_total():
     from django.core.cache import cache
 
     from telite.dashboard import closed_before_key
+    from telite.pagecache import forget_after_commit
 
     key = closed_before_key(timezone.localdate())
     cache.delete(key)
-    # Again once committed, in case a page cached the old count meanwhile.
-    transaction.on_commit(lambda: _forget_closed_total_after_commit(key))
-
-
-def _forget_closed_total_after_commit(key: str) -> None:
-    from django.core.cache import cache
-
-    from telite.pagecache import forget_pages
-
-    cache.delete(key)
-    forget_pages()  # a dashboard kept meanwhile may hold the old count
+    forget_after_commit(lambda: cache.delete(key))

@@ -42,18 +42,11 @@ def forget_kept_options(**kwargs) -> None:
 
     Again once the transaction commits, in case another thread read the old list back
     meanwhile."""
-    from django.db import transaction
+    from telite.pagecache import forget_after_commit
 
     _kept_options.clear()
     if kwargs.get("sender") is not None:
-        transaction.on_commit(_forget_after_commit, using=kwargs.get("using"))
-
-
-def _forget_after_commit() -> None:
-    from telite.pagecache import forget_pages
-
-    _kept_options.clear()
-    forget_pages()  # a page kept meanwhile may hold the old options
+        forget_after_commit(_kept_options.clear, using=kwargs.get("using"))
 
 
 class ListedModelChoiceIterator(django_filters.fields.ModelChoiceIterator):

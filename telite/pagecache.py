@@ -46,7 +46,7 @@ import uuid
 
 from django.conf import settings
 from django.core.cache import caches
-from django.db import DEFAULT_DB_ALIAS, DatabaseError, IntegrityError, connections
+from django.db import DEFAULT_DB_ALIAS, DatabaseError, IntegrityError, connections, transaction
 from django.db.transaction import TransactionManagementError
 from django.http import HttpResponse
 from django.middleware.csrf import get_token
@@ -167,9 +167,20 @@ def watch_connection(sender, connection, **kwargs) -> None:
 
 
 def forget_pages() -> None:
-    """Drop every page this process keeps (per-process caches the pages read from, such as
-    shop settings, call this when they are refreshed)."""
+    """Drop every page this process keeps."""
     caches[CACHE_ALIAS].clear()
+
+
+def forget_after_commit(forget, using=None) -> None:
+    """For per-process caches that pages read (shop settings, technician options, the
+    dashboard's closed count): run ``forget`` again once the transaction commits, in case
+    another thread read the old value back meanwhile, and drop the pages kept meanwhile."""
+
+    def again():
+        forget()
+        forget_pages()
+
+    transaction.on_commit(again, using=using)
 
 
 def current_version() -> str | None:
