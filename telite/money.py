@@ -16,6 +16,7 @@ from num2words import num2words
 CENT = Decimal("0.01")
 ZERO = Decimal("0.00")
 
+
 def to_money(value) -> Decimal:
     """Any number-ish value as a two-place Decimal (never via float arithmetic).
 

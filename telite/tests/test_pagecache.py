@@ -167,23 +167,19 @@ def test_a_write_that_rolls_back_keeps_the_version_and_one_that_commits_changes_
     assert pagecache.current_version() != before
 
 
+def _write_in_a_savepoint_that_rolls_back():
+    with pytest.raises(RuntimeError), transaction.atomic():
+        Customer.objects.update(name="Nobody")
+        raise RuntimeError("savepoint rolled back")
+
+
 def test_a_savepoint_rolled_back_counts_only_if_the_transaction_wrote_too():
     before = pagecache.current_version()
     with transaction.atomic():
-        try:
-            with transaction.atomic():
-                Customer.objects.update(name="Nobody")
-                raise RuntimeError("savepoint rolled back")
-        except RuntimeError:
-            pass
+        _write_in_a_savepoint_that_rolls_back()
     assert pagecache.current_version() == before
     with transaction.atomic():
-        try:
-            with transaction.atomic():
-                Customer.objects.update(name="Nobody")
-                raise RuntimeError("savepoint rolled back")
-        except RuntimeError:
-            pass
+        _write_in_a_savepoint_that_rolls_back()
         Customer.objects.update(name="Somebody")
     assert pagecache.current_version() != before
 

@@ -8,15 +8,14 @@ import pytest
 ROOT = Path(__file__).resolve().parents[2]
 
 
-def _start(**env):
-    """Import the settings the way gunicorn would, in a clean process."""
-    base = {
-        k: v for k, v in os.environ.items() if k not in {"SECRET_KEY", "DEBUG", "ALLOWED_HOSTS"}
-    }
+def _start(*, code="", **env):
+    """Import the settings the way gunicorn would, in a clean process (then run ``code``)."""
+    unset = {"SECRET_KEY", "DEBUG", "ALLOWED_HOSTS", "PAGE_CACHE"}
+    base = {k: v for k, v in os.environ.items() if k not in unset}
     base.update(env)
     base["DJANGO_SETTINGS_MODULE"] = "telite.settings"
     return subprocess.run(
-        [sys.executable, "-c", "import django; django.setup()"],
+        [sys.executable, "-c", f"import django; django.setup(); {code}"],
         cwd=ROOT,
         env=base,
         capture_output=True,
@@ -48,52 +47,26 @@ def test_production_starts_with_secret_and_hosts():
     assert result.returncode == 0, result.stderr
 
 
-def test_production_cookies_are_secure():
-    result = subprocess.run(
-        [
-            sys.executable,
-            "-c",
-            "import django; django.setup(); from django.conf import settings as s;"
-            "print(s.SESSION_COOKIE_SECURE, s.CSRF_COOKIE_SECURE, s.SECURE_SSL_REDIRECT)",
-        ],
-        cwd=ROOT,
-        capture_output=True,
-        text=True,
-        timeout=60,
-        env={
-            **os.environ,
-            "DJANGO_SETTINGS_MODULE": "telite.settings",
-            "DEBUG": "False",
-            "SECRET_KEY": "k" * 60,
-            "ALLOWED_HOSTS": "shop.example.in",
-        },
+def _production_settings(*names, **env):
+    """The values of settings ``names`` in a clean production process (DEBUG off)."""
+    production = {"DEBUG": "False", "SECRET_KEY": "k" * 60, "ALLOWED_HOSTS": "shop.example.in"}
+    printed = ", ".join(f"s.{name}" for name in names)
+    result = _start(
+        code=f"from django.conf import settings as s; print({printed})", **{**production, **env}
     )
-    assert result.stdout.split() == ["True", "True", "True"]
+    assert result.returncode == 0, result.stderr
+    return result.stdout.split()
+
+
+def test_production_cookies_are_secure():
+    assert _production_settings(
+        "SESSION_COOKIE_SECURE", "CSRF_COOKIE_SECURE", "SECURE_SSL_REDIRECT"
+    ) == ["True", "True", "True"]
 
 
 @pytest.mark.parametrize(("debug", "kept"), [("False", "True"), ("True", "False")])
 def test_pages_are_kept_in_production_and_rendered_fresh_while_developing(debug, kept):
-    env = {k: v for k, v in os.environ.items() if k not in {"PAGE_CACHE", "DEBUG"}}
-    result = subprocess.run(
-        [
-            sys.executable,
-            "-c",
-            "import django; django.setup(); from django.conf import settings as s;"
-            "print(s.PAGE_CACHE)",
-        ],
-        cwd=ROOT,
-        capture_output=True,
-        text=True,
-        timeout=60,
-        env={
-            **env,
-            "DJANGO_SETTINGS_MODULE": "telite.settings",
-            "DEBUG": debug,
-            "SECRET_KEY": "k" * 60,
-            "ALLOWED_HOSTS": "shop.example.in",
-        },
-    )
-    assert result.stdout.split() == [kept], result.stderr
+    assert _production_settings("PAGE_CACHE", DEBUG=debug) == [kept]
 
 
 @pytest.mark.django_db
