@@ -10,20 +10,14 @@ import django_filters
 from django import forms
 from django.db.models import Exists, OuterRef, Q
 
-from accounts.models import User
-from devices.filters import device_search, ids_or_none
+from devices.filters import device_search, ids_or_none, technician_filter
 from devices.models import Device
 from telite.dates import day_end, day_start
-from telite.forms_util import ListedModelChoiceFilter
 
 from .models import Bill, Payment
 from .selectors import balance_due_q
 
 DATE = forms.DateInput(attrs={"type": "date"})
-
-
-def technicians():
-    return User.objects.filter(is_technician=True).order_by("first_name", "username")
 
 
 def search_devices(queryset, value: str):
@@ -51,13 +45,7 @@ class _DeviceSearchMixin(django_filters.FilterSet):
             }
         ),
     )
-    technician = ListedModelChoiceFilter(
-        label="Technician",
-        field_name="assigned_to",
-        queryset=technicians(),
-        empty_label="Any technician",
-        options_key="technicians",
-    )
+    technician = technician_filter()
 
     def search(self, queryset, name, value):
         return search_devices(queryset, value)

@@ -60,6 +60,21 @@ def device_search(queryset, value: str, *, also: Q | None = None):
     return queryset.filter(query)
 
 
+def technician_filter(**kwargs) -> ListedModelChoiceFilter:
+    """The filter bars' "Technician" (device list, delivery list, closed history): every
+    technician, those still working first; a job's technician may since have left."""
+    return ListedModelChoiceFilter(
+        field_name="assigned_to",
+        label="Technician",
+        empty_label="Any technician",
+        options_key="technicians",
+        queryset=get_user_model()
+        .objects.filter(is_technician=True)
+        .order_by("-is_active", "first_name", "username"),
+        **kwargs,
+    )
+
+
 class FlagFilter(django_filters.Filter):
     """``?overdue=1``: on when the value is 1/true/on; its method ignores anything else."""
 
@@ -84,18 +99,7 @@ class DeviceFilter(django_filters.FilterSet):
         label="Status",
         widget=forms.Select(attrs={"class": "form-select"}),
     )
-    technician = ListedModelChoiceFilter(
-        field_name="assigned_to",
-        label="Technician",
-        empty_label="Any technician",
-        options_key="technicians-all",
-        widget=forms.Select(attrs={"class": "form-select"}),
-        queryset=lambda request: (
-            get_user_model()
-            .objects.filter(is_technician=True)
-            .order_by("-is_active", "first_name", "username")
-        ),
-    )
+    technician = technician_filter(widget=forms.Select(attrs={"class": "form-select"}))
     # Bounded: SQLite cannot compare an id past 64 bits (OverflowError); such a value is
     # refused by the form and the filter ignored.
     customer = django_filters.NumberFilter(

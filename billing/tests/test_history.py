@@ -71,6 +71,20 @@ def test_history_filters_by_technician_and_customer(
     assert "Showing only" in response.content.decode()
 
 
+def test_history_finds_the_jobs_of_a_technician_who_has_left(
+    history, client_for, front_desk, technician, other_technician
+):
+    technician.is_active = False  # Arun has left; Meena, after him by name, still works here
+    technician.save()
+    client = client_for(front_desk)
+    choices = client.get(URL).context["filter"].form.fields["technician"].choices
+    offered = [str(value) for value, _label in choices if value]
+    # Still working first, then those who have left: all of them, since history is theirs.
+    assert offered.index(str(other_technician.pk)) < offered.index(str(technician.pk))
+    by_tech = _jobs(client.get(URL, {"technician": technician.pk}))
+    assert history["ready"].job_number in by_tech
+
+
 def test_history_filters_by_closed_date(history, client_for, front_desk):
     Device.objects.filter(pk=history["delivered"].pk).update(
         ready_at=timezone.now() - datetime.timedelta(days=10)

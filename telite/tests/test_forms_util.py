@@ -70,5 +70,5 @@ def test_a_list_read_back_before_the_save_commits_is_dropped_at_commit(
         technician.first_name = "Later"
         technician.save()
         stale = (forms_util.time.monotonic(), [(technician.pk, "Read before the commit")])
-        forms_util._kept_options["technicians-all"] = stale
+        forms_util._kept_options["technicians"] = stale
     assert "Read before the commit" not in _offered()
