@@ -7,6 +7,8 @@ installed. With ``DEBUG=False`` it refuses to start without a real ``SECRET_KEY`
 ``ALLOWED_HOSTS``.
 """
 
+import os
+import sys
 from pathlib import Path
 
 import environ
@@ -15,7 +17,14 @@ from django.core.exceptions import ImproperlyConfigured
 BASE_DIR = Path(__file__).resolve().parent.parent
 
 env = environ.Env()
-environ.Env.read_env(BASE_DIR / ".env", overwrite=False)
+# A .env holds one deployment's settings (TELITE_ENV_FILE names another file; empty: none).
+# The test suite never reads it: a production .env in the folder must not turn the tests'
+# DEBUG off or point them at its database. Processes the tests start inherit that.
+if "pytest" in sys.modules:
+    os.environ.setdefault("TELITE_ENV_FILE", "")
+ENV_FILE = os.environ.get("TELITE_ENV_FILE", str(BASE_DIR / ".env"))
+if ENV_FILE:
+    environ.Env.read_env(ENV_FILE, overwrite=False)
 
 DEBUG = env.bool("DEBUG", default=True)
 
@@ -33,6 +42,12 @@ if not DEBUG:
             "DEBUG is off, so TELITE needs a real SECRET_KEY: set SECRET_KEY in the environment "
             "or .env to a random string of at least 50 characters, for example the output of "
             "`python -c 'import secrets; print(secrets.token_urlsafe(50))'`."
+        )
+    if any(c.isspace() for c in SECRET_KEY):
+        raise ImproperlyConfigured(
+            "SECRET_KEY contains a space, so it is not a generated key: in .env everything "
+            "after = is the value, a comment on the same line included. Put comments on a "
+            "line of their own and the key alone after SECRET_KEY=."
         )
     if not ALLOWED_HOSTS:
         raise ImproperlyConfigured(

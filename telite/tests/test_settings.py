@@ -78,3 +78,27 @@ def test_sqlite_waits_for_writers_instead_of_failing(settings):
     options = settings.DATABASES["default"]["OPTIONS"]
     assert options["transaction_mode"] == "IMMEDIATE"
     assert options["timeout"] >= 5
+
+
+def test_production_refuses_a_secret_key_with_a_comment_pasted_after_it():
+    # What copying "SECRET_KEY=<key>   # how to make one" from a README into .env gives.
+    key = "<50+ random characters>   # python -c 'import secrets; print(secrets.token_urlsafe(50))'"
+    result = _start(DEBUG="False", ALLOWED_HOSTS="shop.example.in", SECRET_KEY=key)
+    assert result.returncode != 0
+    assert "SECRET_KEY contains a space" in result.stderr
+
+
+def test_settings_come_from_the_file_named_by_telite_env_file(tmp_path):
+    env_file = tmp_path / "shop.env"
+    env_file.write_text("SESSION_IDLE_TIMEOUT_MINUTES=17\n")
+    code = "from django.conf import settings; print(settings.SESSION_IDLE_TIMEOUT_MINUTES)"
+    result = _start(code=code, TELITE_ENV_FILE=str(env_file))
+    assert result.stdout.strip() == "17", result.stderr
+
+
+def test_the_test_suite_reads_no_env_file():
+    # Set by the settings under pytest, inherited by every process the tests start: a
+    # production .env next to manage.py never reaches the tests.
+    assert os.environ["TELITE_ENV_FILE"] == ""
+    code = "from django.conf import settings; print(repr(settings.ENV_FILE))"
+    assert _start(code=code).stdout.strip() == "''"
