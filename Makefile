@@ -29,7 +29,7 @@ assets: node_modules/.installed
 
 run: setup
 	$(PY) manage.py migrate --noinput
-	$(PY) manage.py ensure_admin
+	$(PY) manage.py ensure_admin --login-url http://$(HOST):$(PORT)/login
 	$(PY) manage.py runserver $(HOST):$(PORT)
 
 # System packages the tests use: pdftotext (bill PDF text checks), Chromium (browser tests),
@@ -58,7 +58,7 @@ system-deps:
 # A small demo shop (staff, customers, devices in every state, bills, leads) to click around.
 demo: setup
 	$(PY) manage.py migrate --noinput
-	$(PY) manage.py ensure_admin
+	$(PY) manage.py ensure_admin --login-url http://$(HOST):$(PORT)/login
 	$(PY) manage.py demo_data
 
 test: setup system-deps

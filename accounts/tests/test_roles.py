@@ -83,3 +83,10 @@ def test_ensure_admin_creates_one_admin_only_once(db, capsys):
     call_command("ensure_admin")
     assert User.objects.filter(role=Role.ADMIN).count() == 1
     assert "already exists" in capsys.readouterr().out
+
+
+def test_ensure_admin_says_where_to_log_in(db, capsys):
+    from django.core.management import call_command
+
+    call_command("ensure_admin", login_url="http://127.0.0.1:8700/login")
+    assert "Log in at http://127.0.0.1:8700/login" in capsys.readouterr().out

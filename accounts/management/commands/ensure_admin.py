@@ -14,8 +14,13 @@ class Command(BaseCommand):
     def add_arguments(self, parser):
         parser.add_argument("--username", default="admin")
         parser.add_argument("--password", help="Default: a random one, printed once.")
+        parser.add_argument(
+            "--login-url",
+            default="/login",
+            help="Where the printed message says to log in (make run gives its address).",
+        )
 
-    def handle(self, *args, username, password, **options):
+    def handle(self, *args, username, password, login_url, **options):
         if User.objects.filter(role=Role.ADMIN, is_active=True).exists():
             self.stdout.write("An admin already exists; log in with that account.")
             return
@@ -24,7 +29,7 @@ class Command(BaseCommand):
         line = "=" * 60
         self.stdout.write(
             self.style.SUCCESS(
-                f"\n{line}\n  First admin created. Log in at http://127.0.0.1:8000/login\n"
+                f"\n{line}\n  First admin created. Log in at {login_url}\n"
                 f"    username: {username}\n    password: {password}\n"
                 f"  Change the password after logging in (Back office → Users).\n{line}\n"
             )
