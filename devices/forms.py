@@ -3,6 +3,7 @@ import uuid
 from django import forms
 from django.conf import settings
 from django.core.exceptions import ValidationError
+from django.core.validators import MinValueValidator
 from django.utils import timezone
 
 from billing.models import PaymentMode
@@ -91,6 +92,11 @@ _device_fields = forms.fields_for_model(
         "expected_budget",
     ],
 )
+
+# A plain form does not run the model's validators: the budget's floor is the form's too
+# (without it a negative budget reached the database's check constraint).
+_device_fields["expected_budget"].validators.append(MinValueValidator(0))
+_device_fields["expected_budget"].widget.attrs["min"] = "0"
 
 DEVICE_FIELDS = tuple(_device_fields)
 ADVANCE_FIELDS = ("advance_amount", "advance_mode", "advance_reference")

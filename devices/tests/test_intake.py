@@ -201,6 +201,19 @@ def test_negative_advance_is_refused(client_for, front_desk):
 
 
 @pytest.mark.django_db
+def test_negative_budget_is_refused_next_to_the_field_and_keeps_what_was_typed(
+    client_for, front_desk
+):
+    data = intake_data(expected_budget="-5", issue_description="Fan noise")
+    response = client_for(front_desk).post(URL, data)
+    assert response.status_code == 200
+    form = response.context["form"]
+    assert "greater than or equal to 0" in form.errors["expected_budget"][0]
+    assert form["issue_description"].value() == "Fan noise"
+    assert nothing_written()
+
+
+@pytest.mark.django_db
 def test_photos_are_stored_under_server_made_names(client_for, front_desk):
     data = intake_data()
     data["photos"] = [image_upload("../../etc/passwd.jpg"), image_upload("back.png", fmt="PNG")]
