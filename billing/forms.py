@@ -174,7 +174,9 @@ class BillCorrectionForm(ServiceErrorsMixin, NoTagHelperMixin, forms.Form):
         required=False,
         widget=forms.TextInput(attrs={"placeholder": "e.g. Data backup to pen drive"}),
     )
-    quantity = forms.IntegerField(label="Qty", min_value=1, initial=1, required=False)
+    quantity = forms.IntegerField(
+        label="Qty", min_value=1, max_value=9999, initial=1, required=False
+    )
     unit_price = forms.DecimalField(
         label="Price", required=False, widget=_money_input(), **MONEY_KW
     )

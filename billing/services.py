@@ -33,14 +33,12 @@ from devices.workflow import (
     device_return,
     record_event,
 )
-from telite.money import ZERO, format_money, to_money
+from telite.money import MAX_AMOUNT, ZERO, format_money, to_money
 from telite.permissions import is_manager
 
 from .models import Bill, BillChange, BillCounter, BillKind, BillLine, BillStatus, Payment, Refund
 
 CENT = Decimal("0.01")
-# The largest amount a money column holds (max_digits=12, decimal_places=2).
-MAX_AMOUNT = Decimal("9999999999.99")
 BILL_PREFIX = "TB"
 
 
@@ -182,6 +180,11 @@ def _issue_bill(
         ((to_money(line["unit_price"]) * line["quantity"]).quantize(CENT) for line in lines),
         start=ZERO,
     )
+    if subtotal > MAX_AMOUNT:  # the service's checks keep jobs below it; data from before
+        raise ValidationError(
+            f"The labour and spare parts come to more than {format_money(MAX_AMOUNT)}, more "
+            "than a bill can hold. Check the quantities and prices on the service page."
+        )
     if discount > subtotal:
         raise ValidationError(
             {

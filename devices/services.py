@@ -16,7 +16,7 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from customers.services import customer_get_or_create
-from telite.money import format_money, to_money
+from telite.money import MAX_AMOUNT, format_money, to_money
 
 from .models import Device, DeviceEvent, DevicePhoto, JobCounter, Service, SparePart
 from .workflow import record_event
@@ -241,6 +241,8 @@ def service_update(*, device: Device, by, diagnosis: str, work_done: str, labour
     labour = to_money(labour_charge)
     if labour < 0:
         raise ValidationError({"labour_charge": "The labour charge cannot be negative."})
+    parts = SparePart.objects.filter(service=service)
+    _refuse_past_max(labour + service_totals(service, parts)["parts"], "labour_charge")
     new = {
         "diagnosis": (diagnosis or "").strip(),
         "work_done": (work_done or "").strip(),
@@ -285,6 +287,8 @@ def part_add(*, device: Device, by, name: str, quantity: int, unit_cost) -> Spar
     if errors:
         raise ValidationError(errors)
     service = service_of(locked)
+    line = SparePart(quantity=int(quantity), unit_cost=price).line_total
+    _refuse_past_max(line + service_totals(service, service.parts.all())["total"], "unit_cost")
     part = SparePart.objects.create(
         service=service, name=name, quantity=int(quantity), unit_cost=price, added_by=by
     )
@@ -365,6 +369,17 @@ def device_update_details(*, device: Device, by, changes: dict, note: str = "") 
             note=(note or "Details corrected") + ": " + ", ".join(labels),
         )
     return locked
+
+
+def _refuse_past_max(job_total: Decimal, field: str) -> None:
+    """Refuse a change that takes a job's labour and parts past what a bill can hold."""
+    if job_total > MAX_AMOUNT:
+        raise ValidationError(
+            {
+                field: f"With this, the job would come to {format_money(job_total)}: more than "
+                f"a bill can hold ({format_money(MAX_AMOUNT)}). Check the quantity and price."
+            }
+        )
 
 
 def service_totals(service: Service, parts) -> dict[str, Decimal]:

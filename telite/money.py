@@ -15,6 +15,10 @@ from num2words import num2words
 
 CENT = Decimal("0.01")
 ZERO = Decimal("0.00")
+# The largest amount a money column holds (max_digits=12, decimal_places=2): a job, a line
+# or a bill past it is refused with a message, never written (PostgreSQL would raise; SQLite
+# would store it and every page reading it back would fail).
+MAX_AMOUNT = Decimal("9999999999.99")
 
 
 def to_money(value) -> Decimal:

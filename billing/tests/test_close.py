@@ -171,6 +171,21 @@ def test_a_refused_close_shows_the_reason_next_to_the_discount_and_keeps_it(
     assert not Bill.objects.exists()
 
 
+def test_a_job_past_what_a_bill_can_hold_is_refused_with_a_message_not_an_error(
+    client_for, front_desk, make_device
+):
+    # Written before the service refused such parts: 2 x 9,999 x ₹9,99,999.99 > ₹999,99,99,999.99.
+    device = make_device(parts=[("Board", 9999, "999999.99"), ("Board", 9999, "999999.99")])
+    response = client_for(front_desk).post(
+        reverse("billing:close_device"), {"device": device.pk, "discount": ""}, follow=True
+    )
+    assert response.status_code == 200
+    assert "more than a bill can hold" in response.content.decode()
+    assert not Bill.objects.exists()
+    device.refresh_from_db()
+    assert device.status == DeviceStatus.ASSIGNED
+
+
 def test_closing_a_closed_device_again_shows_a_message_not_an_error(
     client_for, front_desk, make_device, technician
 ):

@@ -82,6 +82,24 @@ def test_a_charge_that_would_overflow_the_bill_is_refused_next_to_the_price(
     assert not BillChange.objects.exists() and bill.lines.count() == 2
 
 
+def test_a_quantity_past_any_real_charge_is_refused_next_to_it(john_doe, manager, client_for):
+    # 10^12 x ₹0.01 fits a bill, but not the quantity column: refused by the form.
+    _, bill = john_doe
+    response = client_for(manager).post(
+        reverse("billing:correct_bill", args=[bill.pk]),
+        {
+            "discount": "0",
+            "description": "Screws",
+            "quantity": "1000000000000",
+            "unit_price": "0.01",
+            "reason": "Parts",
+        },
+    )
+    assert response.status_code == 200
+    assert "less than or equal to 9999" in response.content.decode()
+    assert not BillChange.objects.exists() and bill.lines.count() == 2
+
+
 def test_a_change_needs_a_reason_and_a_change(john_doe, manager):
     _, bill = john_doe
     with pytest.raises(ValidationError) as refused:

@@ -206,6 +206,30 @@ def test_refused_part_shows_errors_next_to_the_fields(client_for, technician, jo
 
 
 @pytest.mark.django_db
+def test_a_part_that_takes_the_job_past_what_a_bill_holds_is_refused(client_for, manager, job):
+    url = reverse("devices:part_add", args=[job.pk])
+    big = {"name": "Board", "quantity": "9999", "unit_cost": "999999.99"}
+    client = client_for(manager)
+    assert client.post(url, big, **HTMX).context["part_form"].errors == {}
+    response = client.post(url, big, **HTMX)
+    assert "more than a bill can hold" in response.context["part_form"].errors["unit_cost"][0]
+    assert SparePart.objects.filter(service__device=job).count() == 1
+    # The shared lists still read every job.
+    assert client.get(reverse("devices:device_list")).status_code == 200
+
+
+@pytest.mark.django_db
+def test_labour_that_takes_the_job_past_what_a_bill_holds_is_refused(client_for, manager, job):
+    part_add(device=job, by=manager, name="Fan", quantity=1, unit_cost="1.00")
+    response = client_for(manager).post(
+        reverse("devices:service", args=[job.pk]), service_post(labour="9999999999.99")
+    )
+    assert response.status_code == 200
+    assert "more than a bill can hold" in response.context["form"].errors["labour_charge"][0]
+    assert Service.objects.get(device=job).labour_charge == Decimal("0.00")
+
+
+@pytest.mark.django_db
 def test_removing_a_part_records_what_it_was(client_for, technician, job):
     part = SparePartFactory(service=job.service, name="Battery", quantity=1, unit_cost="2100")
     response = client_for(technician).post(
