@@ -75,6 +75,16 @@ def test_manager_assigns_technician_adds_two_parts_removes_one_and_closes_the_re
         expect(timeline).to_contain_text("Spare part added")
     tech.shot("service_one_part")
 
+    # Labour typed but not saved: closing waits, since the bill is made from what is saved.
+    labour = page.get_by_label("Labour charge")
+    saved = labour.input_value()
+    labour.fill("900")
+    page.get_by_role("button", name="Close repair & issue bill").click()
+    expect(page.get_by_role("alert").filter(has_text="Save the service first")).to_be_visible()
+    assert not Bill.objects.filter(device=device).exists()
+    tech.shot("close_waits_for_save")
+    labour.fill(saved)  # back to what is saved
+
     page.get_by_role("button", name="Close repair & issue bill").click()
     bill = Bill.objects.get(device=device)
     expect(
