@@ -206,6 +206,21 @@ def test_refused_part_shows_errors_next_to_the_fields(client_for, technician, jo
 
 
 @pytest.mark.django_db
+def test_adding_a_part_also_refreshes_the_actions_panel(client_for, technician, job):
+    client = client_for(technician)
+    assert "Nothing to bill yet" in client.get(reverse("devices:service", args=[job.pk])).text
+    response = client.post(
+        reverse("devices:part_add", args=[job.pk]),
+        {"name": "Fan", "quantity": "1", "unit_cost": "150"},
+        **HTMX,
+    )
+    html = response.content.decode()
+    assert f'id="billing-actions-{job.pk}" hx-swap-oob="true"' in html
+    assert "Close repair &amp; issue bill" in html
+    assert "Nothing to bill yet" not in html
+
+
+@pytest.mark.django_db
 def test_a_part_that_takes_the_job_past_what_a_bill_holds_is_refused(client_for, manager, job):
     url = reverse("devices:part_add", args=[job.pk])
     big = {"name": "Board", "quantity": "9999", "unit_cost": "999999.99"}
