@@ -56,7 +56,7 @@ if not DEBUG:
         )
 
 INSTALLED_APPS = [
-    "django.contrib.admin",
+    "telite.admin_site.TeliteAdminConfig",  # django.contrib.admin with the app's 403
     "django.contrib.auth",
     "django.contrib.contenttypes",
     "django.contrib.sessions",

@@ -6,10 +6,6 @@ from django.views.generic import RedirectView
 from telite import views
 from telite.urls_util import route
 
-admin.site.site_header = "TELITE back office"
-admin.site.site_title = "TELITE back office"
-admin.site.index_title = "Records"
-
 
 def healthz(request):
     """Anyone: load balancers and uptime checks."""

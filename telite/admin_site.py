@@ -1,0 +1,39 @@
+"""The back office's site: a logged-in user without back-office rights gets the app's 403
+page (SPEC §5), not Django admin's login form saying "you are not authorized"."""
+
+from functools import wraps
+
+from django.contrib import admin
+from django.contrib.admin.apps import AdminConfig
+from django.core.exceptions import PermissionDenied
+from django.urls import reverse
+
+
+class TeliteAdminSite(admin.AdminSite):
+    site_header = "TELITE back office"
+    site_title = "TELITE back office"
+    index_title = "Records"
+
+    def _refuse_if_logged_in_without_rights(self, request):
+        user = request.user
+        if user.is_authenticated and user.is_active and not self.has_permission(request):
+            raise PermissionDenied("The back office is for managers and admins.")
+
+    def admin_view(self, view, cacheable=False):
+        inner = super().admin_view(view, cacheable)
+
+        @wraps(inner)
+        def refuse_or_view(request, *args, **kwargs):
+            if request.path != reverse("admin:logout", current_app=self.name):
+                self._refuse_if_logged_in_without_rights(request)
+            return inner(request, *args, **kwargs)
+
+        return refuse_or_view
+
+    def login(self, request, extra_context=None):
+        self._refuse_if_logged_in_without_rights(request)
+        return super().login(request, extra_context)
+
+
+class TeliteAdminConfig(AdminConfig):
+    default_site = "telite.admin_site.TeliteAdminSite"
