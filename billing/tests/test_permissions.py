@@ -200,7 +200,7 @@ def test_refused_moves_are_shown_not_500(world, client_for, owner):
         "/admin/billing/refund/",
     ],
 )
-@pytest.mark.parametrize("who, status", [("admin", 200), ("manager", 200), ("front_desk", 302)])
+@pytest.mark.parametrize("who, status", [("admin", 200), ("manager", 200), ("front_desk", 403)])
 def test_back_office_lists_are_for_managers_and_admins(
     world, personas, client_for, url, who, status
 ):
