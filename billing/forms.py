@@ -11,7 +11,7 @@ from crispy_forms.helper import FormHelper
 from django import forms
 from django.core.exceptions import ValidationError
 
-from devices.models import Device
+from devices.models import MAX_QUANTITY, Device
 from telite.money import format_money
 
 from .models import Payment
@@ -175,7 +175,7 @@ class BillCorrectionForm(ServiceErrorsMixin, NoTagHelperMixin, forms.Form):
         widget=forms.TextInput(attrs={"placeholder": "e.g. Data backup to pen drive"}),
     )
     quantity = forms.IntegerField(
-        label="Qty", min_value=1, max_value=9999, initial=1, required=False
+        label="Qty", min_value=1, max_value=MAX_QUANTITY, initial=1, required=False
     )
     unit_price = forms.DecimalField(
         label="Price", required=False, widget=_money_input(), **MONEY_KW

@@ -9,7 +9,7 @@ from django.utils import timezone
 from billing.models import PaymentMode
 from customers.forms import CustomerContactForm
 
-from .models import Device, Service, SparePart
+from .models import MAX_QUANTITY, Device, Service, SparePart
 from .selectors import active_technicians
 from .services import MAX_PHOTOS, validate_photo
 
@@ -211,7 +211,7 @@ class SparePartForm(forms.ModelForm):
     quantity = forms.IntegerField(
         label="Quantity",
         min_value=1,
-        max_value=9999,
+        max_value=MAX_QUANTITY,
         initial=1,
         error_messages={
             "required": "Enter how many.",

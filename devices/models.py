@@ -326,6 +326,11 @@ class Service(TimeStampedModel):
         return f"Service of {self.device}"
 
 
+# The most of one part or charge a bill line takes: past it is a typing slip (and a larger
+# number overflows the quantity column on PostgreSQL).
+MAX_QUANTITY = 9999
+
+
 class SparePart(models.Model):
     service = models.ForeignKey(Service, on_delete=models.CASCADE, related_name="parts")
     name = models.CharField("part", max_length=120)
