@@ -11,6 +11,7 @@ from django.utils import timezone
 from billing import pdf as bill_pdf_module
 from billing import services
 from billing.models import Bill, ShopSettings
+from customers.tests.factories import CustomerFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -293,3 +294,64 @@ def test_saving_a_person_without_renaming_keeps_their_bills_as_they_are(john_doe
     technician.phone_number = "+919845099999"
     technician.save()
     assert Bill.objects.get(pk=bill.pk).version == before
+
+
+def _text_boxes(document):
+    """Every laid-out run of text on each page, with the page's content box."""
+    from weasyprint.formatting_structure.boxes import TextBox
+
+    for page in document.pages:
+        root = page._page_box.children[0]
+        for box in root.descendants():
+            if isinstance(box, TextBox):
+                yield root, box
+
+
+def test_a_long_unbroken_serial_and_name_wrap_inside_the_pdf_page(make_device, technician):
+    from billing.views.bills import bill_context
+
+    serial = "SN" + "7" * 118
+    customer = CustomerFactory(name="Ananthapadmanabhan" * 5)
+    device = make_device(labour="500.00", serial_number=serial, customer=customer)
+    bill = services.bill_close(device=device, by=technician)
+
+    document = bill_pdf_module.lay_out_bill(bill_context(bill))
+
+    boxes = list(_text_boxes(document))
+    assert len(document.pages) == 1
+    assert serial in "".join(box.text for _, box in boxes).replace(" ", "")
+    overflowing = [
+        box.text
+        for root, box in boxes
+        if box.position_x + box.width > root.position_x + root.width + 0.5
+    ]
+    assert not overflowing
+
+
+def test_bills_are_laid_out_without_weasyprints_unused_pseudo_element_rules(john_doe, monkeypatch):
+    # The lean user-agent sheet is WeasyPrint's own less the rules for ::marker,
+    # ::footnote-* and ::note-* that match every element; WeasyPrint must still ask the
+    # document for its sheet, or the saving is silently gone after an upgrade.
+    from weasyprint import html as weasyprint_html
+
+    from billing.views.bills import bill_context
+
+    _, bill = john_doe
+    asked = []
+    original = bill_pdf_module.BillHTML._ua_stylesheets
+    monkeypatch.setattr(
+        bill_pdf_module.BillHTML,
+        "_ua_stylesheets",
+        lambda self, forms=False: asked.append(forms) or original(self, forms),
+    )
+    document = bill_pdf_module.lay_out_bill(bill_context(bill))
+
+    assert asked
+    assert len(document.pages) == 1
+    bill_html = bill_pdf_module.BillHTML(string="<p>Bill</p>")
+    assert original(bill_html) == [bill_pdf_module.BILL_UA_STYLESHEET]
+    lean = bill_pdf_module._UNUSED_PSEUDO_RULE.sub("", weasyprint_html.UA).splitlines()
+    dropped = set(weasyprint_html.UA.splitlines()) - set(lean)
+    assert dropped
+    assert all(line.startswith("::") for line in dropped)
+    assert not [line for line in lean if line.startswith("::")]
