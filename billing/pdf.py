@@ -22,6 +22,7 @@ from django.conf import settings
 from django.contrib.staticfiles import finders
 from django.core.files.base import ContentFile
 from django.template.loader import render_to_string
+from django.urls import reverse
 from weasyprint import CSS, HTML
 from weasyprint import html as weasyprint_html
 from weasyprint.css.counters import CounterStyle
@@ -29,7 +30,7 @@ from weasyprint.document import Document
 from weasyprint.text.fonts import FontConfiguration
 from weasyprint.urls import URLFetcher
 
-from .models import Bill
+from .models import Bill, ShopSettings
 
 logger = logging.getLogger(__name__)
 
@@ -38,7 +39,8 @@ BASE_URL = "https://telite.local/"
 
 
 class LocalAssetFetcher(URLFetcher):
-    """Serve ``/static/…`` and ``/media/…`` from disk; refuse everything else."""
+    """Serve ``/static/…``, ``/media/…`` and the shop's logo (``billing:shop_logo``, the URL
+    the bill page shows it at) from disk; refuse everything else."""
 
     def fetch(self, url, headers=None):
         parts = urlsplit(url)
@@ -48,7 +50,7 @@ class LocalAssetFetcher(URLFetcher):
         if (parts.scheme, parts.netloc) != (origin.scheme, origin.netloc):
             raise ValueError(f"external resources are not loaded in bills: {url}")
         path = unquote(parts.path)
-        found = self._static(path) or self._media(path)
+        found = self._static(path) or self._media(path) or self._shop_logo(path)
         if found is None:
             raise ValueError(f"not a static or media file: {url}")
         return super().fetch(found.as_uri(), headers)
@@ -66,6 +68,16 @@ class LocalAssetFetcher(URLFetcher):
         if candidate.is_file() and Path(settings.STATIC_ROOT).resolve() in candidate.parents:
             return candidate
         return None
+
+    @staticmethod
+    def _shop_logo(path: str) -> Path | None:
+        if path != reverse("billing:shop_logo"):
+            return None
+        logo = ShopSettings.load().logo
+        if not logo:
+            return None
+        found = Path(logo.path)
+        return found if found.is_file() else None
 
     @staticmethod
     def _media(path: str) -> Path | None:

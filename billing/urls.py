@@ -20,4 +20,5 @@ urlpatterns = [
     route("bills/device/<int:pk>/return", views.return_device, name="return_device"),
     route("bills/device/<int:pk>/reopen", views.reopen, name="reopen"),
     route("bills/<int:pk>/correct", views.correct_bill, name="correct_bill"),
+    path("shop/logo", views.shop_logo, name="shop_logo"),
 ]

@@ -1,6 +1,7 @@
 """The bill / delivery challan (SPEC §6): the HTML page and the same bill as a PDF."""
 
 import logging
+import re
 import shutil
 import subprocess
 
@@ -96,7 +97,7 @@ def test_the_pdf_renders_every_character_with_a_real_glyph(john_doe, client_for,
     assert not problems, problems
 
 
-def test_the_pdf_loads_the_shop_logo_from_disk(john_doe, shop, client_for, owner, caplog, settings):
+def _upload_logo(shop) -> bytes:
     import io
 
     from django.core.files.base import ContentFile
@@ -105,6 +106,46 @@ def test_the_pdf_loads_the_shop_logo_from_disk(john_doe, shop, client_for, owner
     buffer = io.BytesIO()
     Image.new("RGB", (120, 60), (15, 76, 92)).save(buffer, format="PNG")
     shop.logo.save("logo.png", ContentFile(buffer.getvalue()))
+    return buffer.getvalue()
+
+
+def test_the_bill_page_shows_the_shop_logo_to_staff(john_doe, shop, client_for, technician):
+    # Uploaded files have no public URL: the page's <img> must point at a route that
+    # serves the logo to a logged-in user, or every bill page shows a broken image.
+    logo = _upload_logo(shop)
+    device, _ = john_doe
+    client = client_for(technician)
+    page = client.get(reverse("billing:print_bill", args=[device.pk])).content.decode()
+    src = re.search(r'<img class="bill-logo" src="([^"]+)"', page).group(1)
+
+    response = client.get(src.replace("&amp;", "&"))
+
+    assert response.status_code == 200
+    assert response["Content-Type"] == "image/png"
+    assert b"".join(response.streaming_content) == logo
+
+
+def test_a_new_logo_gets_a_new_address_on_the_bill_page(john_doe, shop, client_for, owner):
+    # The logo is cached by browsers for a day: a replaced logo must not show the old one.
+    device, _ = john_doe
+    client = client_for(owner)
+    url = reverse("billing:print_bill", args=[device.pk])
+    _upload_logo(shop)
+    first = re.search(r'class="bill-logo" src="([^"]+)"', client.get(url).content.decode())
+    _upload_logo(shop)
+    second = re.search(r'class="bill-logo" src="([^"]+)"', client.get(url).content.decode())
+
+    assert first.group(1) != second.group(1)
+
+
+def test_without_a_logo_its_address_is_not_found(client_for, owner, shop):
+    response = client_for(owner).get(reverse("billing:shop_logo"))
+
+    assert response.status_code == 404
+
+
+def test_the_pdf_loads_the_shop_logo_from_disk(john_doe, shop, client_for, owner, caplog, settings):
+    _upload_logo(shop)
     device, _ = john_doe
     with caplog.at_level(logging.WARNING, logger="weasyprint"):
         response = client_for(owner).get(reverse("billing:bill_pdf", args=[device.pk]))

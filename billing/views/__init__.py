@@ -1,8 +1,9 @@
 """Billing pages. Routes: ``/close_device``, ``/delivery_ready``, ``/closed_devices``,
-``/print_bill/<device id>`` (and ``/pdf``), ``/payments/`` and the device actions."""
+``/print_bill/<device id>`` (and ``/pdf``), ``/payments/``, the device actions and the
+shop's logo (``/shop/logo``)."""
 
 from .actions import close_device, deliver, reopen, return_device, take_payment
-from .bills import bill_pdf, correct_bill, print_bill
+from .bills import bill_pdf, correct_bill, print_bill, shop_logo
 from .lists import closed_devices, delivery_ready, payment_list
 
 __all__ = [
@@ -16,5 +17,6 @@ __all__ = [
     "print_bill",
     "reopen",
     "return_device",
+    "shop_logo",
     "take_payment",
 ]

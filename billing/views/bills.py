@@ -1,15 +1,16 @@
 """The bill: the printable delivery challan, its PDF, and a manager's correction."""
 
 import hashlib
+import mimetypes
 
 from django.contrib import messages
 from django.core.cache import cache
 from django.core.exceptions import ValidationError
-from django.http import Http404, HttpResponse
+from django.http import FileResponse, Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.template.loader import render_to_string
 from django.utils.safestring import mark_safe
-from django.views.decorators.http import require_http_methods
+from django.views.decorators.http import require_GET, require_http_methods
 
 from telite.permissions import MANAGERS, STAFF, is_manager, role_required
 
@@ -136,3 +137,22 @@ def correct_bill(request, pk):
         "billing/correct_bill.html",
         {"bill": bill, "device": bill.device, "form": form, "changes": bill.changes.all()},
     )
+
+
+@role_required(STAFF)
+@require_GET
+def shop_logo(request):
+    """Logged-in staff: the shop's logo for the bill page, streamed by the app (uploaded
+    files have no public URL). The PDF reads the same file from disk (``billing/pdf.py``)."""
+    logo = shop_settings().logo
+    if not logo:
+        raise Http404("The shop has no logo.")
+    try:
+        handle = logo.open("rb")
+    except (FileNotFoundError, ValueError) as exc:
+        raise Http404("The logo file is missing.") from exc
+    content_type = mimetypes.guess_type(logo.name)[0] or "application/octet-stream"
+    response = FileResponse(handle, content_type=content_type)
+    # The bill names the logo with its file name (?v=), which a new upload changes.
+    response["Cache-Control"] = "private, max-age=86400"
+    return response

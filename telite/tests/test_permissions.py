@@ -107,6 +107,11 @@ class World:
         )
 
     @cached_property
+    def shop_logo_url(self) -> str:
+        ShopSettings.load().logo.save("logo.png", image_upload(name="logo.png", fmt="PNG"))
+        return reverse("billing:shop_logo")
+
+    @cached_property
     def waiting(self) -> Device:
         """Taken in, nobody assigned yet."""
         return DeviceFactory(customer=self.customer, added_by=self.users["front_desk"])
@@ -492,6 +497,7 @@ ROUTES: dict[str, Route] = {
             MANAGERS_WRITE,
         ),
     ),
+    "billing:shop_logo": Route(lambda w: w.shop_logo_url, STAFF_GET),
     "billing:correct_bill": Route(
         lambda w: reverse("billing:correct_bill", args=[w.bill.pk]),
         MANAGERS_GET,
