@@ -35,6 +35,7 @@ class Device(TimeStampedModel):
     OPEN = (DeviceStatus.RECEIVED, DeviceStatus.ASSIGNED)  # still in the workshop
     CLOSED = (DeviceStatus.READY, DeviceStatus.DELIVERED)  # repair done, bill issued
     TERMINAL = (DeviceStatus.DELIVERED, DeviceStatus.RETURNED)  # handed back
+    IN_SHOP = (DeviceStatus.RECEIVED, DeviceStatus.ASSIGNED, DeviceStatus.READY)  # not yet
     NOT_OVERDUE = (DeviceStatus.READY, DeviceStatus.DELIVERED, DeviceStatus.RETURNED)
 
     job_number = models.CharField(

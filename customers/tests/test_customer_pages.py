@@ -52,14 +52,15 @@ def test_list_search_by_name_and_empty_result_says_what_to_do(client_for, front_
 def test_list_shows_computed_counts_and_money(client_for, front_desk, technician):
     john = CustomerFactory(name="John Doe")
     ready = DeviceFactory(customer=john, status=DeviceStatus.READY, assigned_to=technician)
-    DeviceFactory(customer=john)  # still in the shop
+    DeviceFactory(customer=john)  # taken in, waiting for a technician
     bill_for(ready, value="2500", received="2000", seq=1)
-    void = DeviceFactory(customer=john, status=DeviceStatus.READY, assigned_to=technician)
+    void = DeviceFactory(customer=john, status=DeviceStatus.DELIVERED, assigned_to=technician)
     bill_for(void, value="999", received="0", seq=2, status=BillStatus.VOID)
     CustomerFactory(name="Zara")
     response = client_for(front_desk).get(LIST)
     rows = {c.name: c for c in response.context["page"].object_list}
-    assert (rows["John Doe"].device_count, rows["John Doe"].open_count) == (3, 1)
+    # In the shop: the one under repair and the one ready for collection, not the delivered.
+    assert (rows["John Doe"].device_count, rows["John Doe"].open_count) == (3, 2)
     assert rows["John Doe"].billed == Decimal("2500.00")
     assert rows["John Doe"].balance == Decimal("500.00")
     assert rows["Zara"].billed is None and rows["Zara"].device_count == 0
@@ -74,10 +75,11 @@ def test_with_open_filter_and_sorting(client_for, front_desk):
     DeviceFactory(customer=b)
     DeviceFactory(customer=b)
     DeviceFactory(customer=a, status=DeviceStatus.RETURNED)
+    DeviceFactory(customer=CustomerFactory(name="Chitra"), status=DeviceStatus.READY)
     client = client_for(front_desk)
-    assert names(client.get(LIST, {"with_open": "1"})) == ["Bhavna"]
-    assert names(client.get(LIST, {"sort": "devices"})) == ["Bhavna", "Aarav"]
-    assert names(client.get(LIST)) == ["Aarav", "Bhavna"]
+    assert names(client.get(LIST, {"with_open": "1"})) == ["Bhavna", "Chitra"]
+    assert names(client.get(LIST, {"sort": "devices"})) == ["Bhavna", "Aarav", "Chitra"]
+    assert names(client.get(LIST)) == ["Aarav", "Bhavna", "Chitra"]
 
 
 @pytest.mark.django_db
