@@ -13,6 +13,7 @@ from django.db.models import Exists, OuterRef, Q
 from devices.filters import device_search, ids_or_none, technician_filter
 from devices.models import Device
 from telite.dates import day_end, day_start
+from telite.forms_util import DateRangeForm
 
 from .models import Bill, Payment
 from .selectors import balance_due_q
@@ -75,6 +76,7 @@ class ClosedDeviceFilter(_DeviceSearchMixin):
     class Meta:
         model = Device
         fields = ["q", "status", "technician", "customer", "closed_after", "closed_before"]
+        form = DateRangeForm
 
     def filter_after(self, queryset, name, value):
         return queryset.filter(closed_at__gte=day_start(value))
@@ -118,6 +120,7 @@ class PaymentFilter(django_filters.FilterSet):
     class Meta:
         model = Payment
         fields = ["received_after", "received_before", "mode"]
+        form = DateRangeForm
 
     def filter_after(self, queryset, name, value):
         return queryset.filter(received_at__gte=day_start(value))

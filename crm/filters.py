@@ -9,6 +9,7 @@ from django.utils import timezone
 
 from accounts.models import User
 from telite.dates import day_end, day_start
+from telite.forms_util import DateRangeForm
 from telite.phone import phone_search_q
 
 from .models import Lead, LeadSource, LeadStatus
@@ -65,6 +66,7 @@ class LeadFilter(django_filters.FilterSet):
     class Meta:
         model = Lead
         fields = ["q", "status", "owner", "source", "follow_up", "created_after", "created_before"]
+        form = DateRangeForm
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)

@@ -11,7 +11,7 @@ from django.db.models import Q
 from django.utils import timezone
 
 from telite.dates import day_end, day_start
-from telite.forms_util import ListedModelChoiceFilter
+from telite.forms_util import DateRangeForm, ListedModelChoiceFilter
 from telite.phone import phone_search_q
 
 from .forms import DateInput
@@ -117,6 +117,7 @@ class DeviceFilter(django_filters.FilterSet):
     class Meta:
         model = Device
         fields = []
+        form = DateRangeForm
 
     def search(self, queryset, name, value):
         return device_search(queryset, value)

@@ -4,6 +4,8 @@ import time
 
 import django_filters
 import django_filters.fields
+from django import forms
+from django.utils.formats import date_format
 from django.utils.html import escape, format_html_join
 from django.utils.safestring import SafeString, mark_safe
 
@@ -104,3 +106,25 @@ class ListedModelChoiceFilter(django_filters.ModelChoiceFilter):
     or none while they are kept for the process (``options_key=``, see ``_kept_options``)."""
 
     field_class = ListedModelChoiceField
+
+
+class DateRangeForm(forms.Form):
+    """The form of a filter bar whose date ranges are ``<name>_after`` / ``<name>_before``
+    pairs ("Received from" / "Received to"): a "to" before its "from" is refused next to
+    the "to" field, and the list is filtered by the "from" alone, instead of silently
+    showing nothing."""
+
+    def clean(self):
+        cleaned = super().clean()
+        for name in list(self.fields):
+            if not name.endswith("_after"):
+                continue
+            end = name.removesuffix("_after") + "_before"
+            start_day, end_day = cleaned.get(name), cleaned.get(end)
+            if start_day and end_day and end_day < start_day:
+                self.add_error(
+                    end,
+                    f"“{self.fields[end].label}” is before “{self.fields[name].label}”: "
+                    f"pick a day on or after {date_format(start_day, 'j M Y')}.",
+                )
+        return cleaned

@@ -1,0 +1,85 @@
+"""Every list with a date range ("from" / "to") refuses a "to" before its "from" next to the
+field, keeps what was typed, and filters by the "from" alone, instead of an empty list."""
+
+import datetime
+
+import pytest
+from django.urls import reverse
+from django.utils import timezone
+
+from customers.tests.factories import CustomerFactory
+from devices.tests.factories import DeviceFactory
+from telite.forms_util import DateRangeForm
+
+LISTS = [
+    ("devices:device_list", "received"),
+    ("billing:closed_devices", "closed"),
+    ("billing:payment_list", "received"),
+    ("crm:lead_list", "created"),
+]
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(("route", "prefix"), LISTS)
+def test_a_to_day_before_the_from_day_is_refused_next_to_it(route, prefix, client_for, owner):
+    response = client_for(owner).get(
+        reverse(route), {f"{prefix}_after": "2026-03-12", f"{prefix}_before": "2026-03-01"}
+    )
+
+    assert response.status_code == 200
+    html = response.content.decode()
+    assert "pick a day on or after 12 Mar 2026" in html
+    assert 'value="2026-03-12"' in html and 'value="2026-03-01"' in html
+
+
+@pytest.mark.django_db
+def test_the_list_is_then_filtered_by_the_from_day_alone(client_for, owner):
+    today = timezone.localdate()
+    customer = CustomerFactory()
+    recent = DeviceFactory(customer=customer)
+    old = DeviceFactory(customer=customer)
+    old.received_at = timezone.now() - datetime.timedelta(days=30)
+    old.save(update_fields=["received_at"])
+
+    response = client_for(owner).get(
+        reverse("devices:device_list"),
+        {
+            "received_after": (today - datetime.timedelta(days=2)).isoformat(),
+            "received_before": (today - datetime.timedelta(days=10)).isoformat(),
+        },
+    )
+
+    shown = {device.pk for device in response.context["page"].object_list}
+    assert shown == {recent.pk}
+
+
+def _range_form(data):
+    form = DateRangeForm(data)
+    form.fields["day_after"] = _date("From")
+    form.fields["day_before"] = _date("To")
+    return form
+
+
+def _date(label):
+    from django import forms
+
+    return forms.DateField(label=label, required=False)
+
+
+def test_a_range_in_order_or_open_at_one_end_is_accepted():
+    for data in [
+        {"day_after": "2026-03-01", "day_before": "2026-03-12"},
+        {"day_after": "2026-03-12", "day_before": "2026-03-12"},
+        {"day_after": "2026-03-12"},
+        {"day_before": "2026-03-01"},
+    ]:
+        form = _range_form(data)
+        assert form.is_valid(), (data, form.errors)
+
+
+def test_a_reversed_range_keeps_the_from_day_and_drops_the_to_day():
+    form = _range_form({"day_after": "2026-03-12", "day_before": "2026-03-01"})
+
+    assert not form.is_valid()
+    assert list(form.errors) == ["day_before"]
+    assert form.cleaned_data == {"day_after": datetime.date(2026, 3, 12)}
