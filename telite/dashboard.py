@@ -15,7 +15,7 @@ from django.core.cache import cache
 from django.db.models import Count, FilteredRelation, Q, Sum
 from django.utils import timezone
 
-from billing.models import Bill, BillStatus, Payment
+from billing.models import Bill, BillStatus, Payment, Refund
 from crm.models import Lead
 from crm.selectors import follow_up_due_q
 from devices.models import Device, DeviceStatus
@@ -101,12 +101,22 @@ def bill_totals(*, today: datetime.date) -> dict:
 
 
 def payment_totals(*, today: datetime.date) -> dict:
-    """Payments received today: count and amount, one query."""
+    """Payments received today (count and amount) and refunds paid out today, two queries.
+
+    The card shows what came in and, beside it, what went back, as the payments list
+    does: a counter that refunded ₹500 must not read its takings as ₹500 higher."""
     start, end = today_range(today)
     row = Payment.objects.filter(received_at__gte=start, received_at__lt=end).aggregate(
         count=Count("pk"), amount=Sum("amount")
     )
-    return {"count": row["count"], "amount": to_money(row["amount"])}
+    refunded = Refund.objects.filter(refunded_at__gte=start, refunded_at__lt=end).aggregate(
+        amount=Sum("amount")
+    )["amount"]
+    return {
+        "count": row["count"],
+        "amount": to_money(row["amount"]),
+        "refunded": to_money(refunded) if refunded else None,
+    }
 
 
 def lead_counts(*, today: datetime.date) -> dict:
@@ -251,6 +261,7 @@ def dashboard_context(user) -> dict:
             value=payments["count"],
             amount=payments["amount"],
             hint="received",
+            refunded=payments["refunded"],
             icon="bi-cash-coin",
             colour="success",
             url=_url("billing:payment_list", received_after=day, received_before=day),

@@ -9,7 +9,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from accounts.tests.factories import UserFactory
-from billing.models import Bill, BillStatus, Payment, PaymentMode
+from billing.models import Bill, BillStatus, Payment, PaymentMode, Refund
 from crm.models import LeadStatus
 from crm.tests.factories import LeadFactory
 from customers.tests.factories import CustomerFactory
@@ -157,10 +157,34 @@ def test_payments_today_count_and_amount_from_midnight(shop_day, front_desk):
     assert card["amount"] == Decimal("2500.25")
 
 
+def test_payments_today_show_the_refunds_paid_out_today_beside_them(
+    shop_day, front_desk, client_for, today
+):
+    device = DeviceFactory()
+    for at, amount in [(_local(today, 0, 0), "300.00"), (_local(today - DAY, 23, 59), "99.00")]:
+        Refund.objects.create(
+            device=device,
+            amount=Decimal(amount),
+            mode=PaymentMode.CASH,
+            reason="Part",
+            refunded_by=front_desk,
+            refunded_at=at,
+        )
+
+    card = _cards(dashboard_context(front_desk))["Payments today"]
+    html = client_for(front_desk).get(reverse("dashboard")).content.decode()
+
+    # Received today stays gross, as in the payments list; today's refund is shown beside.
+    assert card["amount"] == Decimal("2500.25")
+    assert card["refunded"] == Decimal("300.00")
+    assert 'refunds <span class="money">−₹300.00</span>' in html
+
+
 def test_today_figures_are_zero_amounts_not_empty_on_a_quiet_day(front_desk):
     cards = _cards(dashboard_context(front_desk))
     assert (cards["Bills today"]["value"], cards["Bills today"]["amount"]) == (0, Decimal("0.00"))
     assert cards["Payments today"]["amount"] == Decimal("0.00")
+    assert cards["Payments today"]["refunded"] is None
 
 
 def test_lead_cards_count_open_leads_and_follow_ups_due(shop_day, front_desk):
