@@ -130,6 +130,19 @@ class LeadForm(forms.ModelForm):
             )
         return status
 
+    def clean(self):
+        cleaned = super().clean()
+        if cleaned.get("status") != LeadStatus.LOST or self.instance.status == LeadStatus.LOST:
+            return cleaned
+        # A lost lead keeps why it was lost (the metrics page counts them; the owner asks).
+        if "note" not in self.fields:
+            self.add_error(
+                "status", "Mark a lead lost from its page (Move the lead on), where you say why."
+            )
+        elif not (cleaned.get("note") or "").strip():
+            self.add_error("note", "Say why the lead was lost: the note is kept as the reason.")
+        return cleaned
+
     def _post_clean(self):
         # The service validates the model; keep the instance untouched until it runs.
         pass
@@ -170,6 +183,12 @@ class LeadStatusForm(forms.Form):
                 "status",
                 "This lead already became a customer, so it stays won. Add a note instead.",
             )
+        if (
+            status == LeadStatus.LOST
+            and self.lead.status != LeadStatus.LOST
+            and not (cleaned.get("note") or "").strip()
+        ):
+            self.add_error("note", "Say why the lead was lost: the note is kept as the reason.")
         unchanged = (
             status == self.lead.status
             and cleaned.get("follow_up_date") == self.lead.follow_up_date

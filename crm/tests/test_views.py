@@ -617,3 +617,48 @@ def test_lead_timeline_reads_oldest_first_with_the_note_box_below(client_for, fr
     positions = [timeline.index(t) for t in ("First call", "Second call", "Third call")]
     assert positions == sorted(positions)
     assert timeline.index("Third call") < timeline.index('name="text"')
+
+
+# --- a lost lead keeps why ----------------------------------------------------------------------
+
+
+def test_marking_a_lead_lost_needs_the_reason_next_to_the_note(client_for, front_desk, lead):
+    url = reverse("crm:lead_change_status", args=[lead.pk])
+    response = client_for(front_desk).post(url, {"status": LeadStatus.LOST, "note": "  "})
+
+    assert response.status_code == 200
+    assert "Say why the lead was lost" in response.context["status_form"].errors["note"][0]
+    lead.refresh_from_db()
+    assert lead.status != LeadStatus.LOST
+    assert not lead.notes.exists()
+
+
+def test_a_lead_marked_lost_with_a_reason_keeps_it(client_for, front_desk, lead):
+    url = reverse("crm:lead_change_status", args=[lead.pk])
+    client_for(front_desk).post(url, {"status": LeadStatus.LOST, "note": "Bought online"})
+
+    lead.refresh_from_db()
+    assert (lead.status, lead.lost_reason) == (LeadStatus.LOST, "Bought online")
+
+
+def test_the_edit_form_sends_a_lead_to_be_lost_from_its_page(client_for, front_desk, lead):
+    response = client_for(front_desk).post(
+        reverse("crm:lead_edit", args=[lead.pk]), _form(status=LeadStatus.LOST)
+    )
+
+    assert response.status_code == 200
+    assert "Move the lead on" in response.context["form"].errors["status"][0]
+    lead.refresh_from_db()
+    assert lead.status != LeadStatus.LOST
+
+
+def test_a_lead_taken_as_lost_needs_its_reason(client_for, front_desk):
+    client = client_for(front_desk)
+    refused = client.post(reverse("crm:lead_create"), _form(status=LeadStatus.LOST))
+    taken = client.post(
+        reverse("crm:lead_create"), _form(status=LeadStatus.LOST, note="Price too high")
+    )
+
+    assert "Say why the lead was lost" in refused.context["form"].errors["note"][0]
+    assert taken.status_code == 302
+    assert Lead.objects.get().lost_reason == "Price too high"
