@@ -185,6 +185,23 @@ def test_clerk_takes_part_payment_downloads_the_pdf_takes_the_balance_and_delive
 
     page = clerk.go("/delivery_ready")
     row = page.locator(f"#delivery-{device.pk}")
+    # Handing over asks first; saying no leaves the device waiting.
+    questions = []
+
+    def answer(accept):
+        def on_dialog(dialog):
+            questions.append(dialog.message)
+            dialog.accept() if accept else dialog.dismiss()
+
+        return on_dialog
+
+    page.once("dialog", answer(False))
+    row.get_by_role("button", name="Deliver").click()
+    expect(row).to_be_visible()
+    assert questions == [
+        f"Hand {device.job_number} ({device.title}) to John Doe and mark it delivered?"
+    ]
+    page.once("dialog", answer(True))
     row.get_by_role("button", name="Deliver").click()
     expect(
         page.get_by_role("alert").filter(has_text=f"{device.job_number} delivered to John Doe")

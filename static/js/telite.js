@@ -23,3 +23,17 @@
     if (save) save.focus();
   }, true);
 })();
+
+// A form with data-confirm="…" asks before it is sent: one click hands a device over, and
+// in a list of devices waiting for collection the wrong row is one line away.
+(function () {
+  document.addEventListener("submit", function (event) {
+    var form = event.target;
+    var question = form.dataset && form.dataset.confirm;
+    if (!question || event.defaultPrevented) return;
+    if (!window.confirm(question)) {
+      event.preventDefault();
+      event.stopImmediatePropagation();
+    }
+  }, true);
+})();
