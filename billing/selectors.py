@@ -1,9 +1,8 @@
 """Reads that billing's pages (and other apps) share, with their joins done once."""
 
 from django.db.models import Case, Count, Exists, F, OuterRef, Prefetch, Q, Sum, Value, When
-from django.db.models.functions import Coalesce
 
-from devices.models import Device
+from devices.models import Device, closed_at_expression
 from devices.selectors import devices_for_lists
 from telite.money import ZERO
 
@@ -130,8 +129,8 @@ def closed_devices():
     (ready date, or return date for a device returned unrepaired) and ``live_bills``."""
     return (
         devices_for_lists()
-        .filter(status__in=[Device.Status.READY, Device.Status.DELIVERED, Device.Status.RETURNED])
-        .annotate(closed_at=Coalesce("ready_at", "returned_at"))
+        .filter(status__in=Device.FINISHED)
+        .annotate(closed_at=closed_at_expression())
         .prefetch_related(_live_bills_prefetch())
         .order_by("-closed_at", "-pk")
     )

@@ -16,6 +16,12 @@ from telite.models import TimeStampedModel
 ZERO = Decimal("0.00")
 
 
+def closed_at_expression() -> Coalesce:
+    """When a device left the workshop: ready (repaired and billed), or returned unrepaired.
+    The closed history's order and day filter and the dashboard's "Closed today" use it."""
+    return Coalesce("ready_at", "returned_at")
+
+
 class DeviceStatus(models.TextChoices):
     RECEIVED = "received", "Received (unassigned)"
     ASSIGNED = "assigned", "In repair (assigned)"
@@ -33,10 +39,10 @@ class Device(TimeStampedModel):
     Status = DeviceStatus
     # Named groups so code asks "is it open?" instead of repeating lists.
     OPEN = (DeviceStatus.RECEIVED, DeviceStatus.ASSIGNED)  # still in the workshop
-    CLOSED = (DeviceStatus.READY, DeviceStatus.DELIVERED)  # repair done, bill issued
     TERMINAL = (DeviceStatus.DELIVERED, DeviceStatus.RETURNED)  # handed back
     IN_SHOP = (DeviceStatus.RECEIVED, DeviceStatus.ASSIGNED, DeviceStatus.READY)  # not yet
-    NOT_OVERDUE = (DeviceStatus.READY, DeviceStatus.DELIVERED, DeviceStatus.RETURNED)
+    # Out of the workshop: repaired and billed, or returned unrepaired (the closed history).
+    FINISHED = (DeviceStatus.READY, DeviceStatus.DELIVERED, DeviceStatus.RETURNED)
 
     job_number = models.CharField(
         "job number",
@@ -166,7 +172,7 @@ class Device(TimeStampedModel):
             ),
             # Closed history, newest closed first: ORDER BY COALESCE(ready_at, returned_at).
             models.Index(
-                Coalesce("ready_at", "returned_at").desc(),
+                closed_at_expression().desc(),
                 F("id").desc(),
                 name="device_closed_at_idx",
                 condition=Q(status__in=["ready", "delivered", "returned"]),

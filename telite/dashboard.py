@@ -18,7 +18,7 @@ from django.utils import timezone
 from billing.models import Bill, BillStatus, Payment, Refund
 from crm.models import Lead
 from crm.selectors import follow_up_due_q
-from devices.models import Device, DeviceStatus
+from devices.models import Device, DeviceStatus, closed_at_expression
 from telite.dates import day_range
 from telite.money import to_money
 from telite.permissions import is_manager
@@ -70,19 +70,19 @@ def device_counts(*, today: datetime.date, user=None) -> dict:
     counts = Device.objects.filter(
         status__in=[DeviceStatus.RECEIVED, DeviceStatus.ASSIGNED, DeviceStatus.READY]
     ).aggregate(**figures)
-    counts["closed_today"] = Device.objects.filter(
-        status__in=Device.CLOSED, ready_at__gte=start, ready_at__lt=end
-    ).count()
+    # Closed = what the closed history lists: repaired and billed, or returned unrepaired,
+    # on the day it left the workshop (device_closed_at_idx).
+    finished = Device.objects.filter(status__in=Device.FINISHED).annotate(
+        closed_at=closed_at_expression()
+    )
+    counts["closed_today"] = finished.filter(closed_at__gte=start, closed_at__lt=end).count()
     counts["received_today"] = Device.objects.filter(
         received_at__gte=start, received_at__lt=end
     ).count()
     before_today = cache.get_or_set(
         closed_before_key(today),
-        # Not "ready today" rather than "ready before today": a closed row without a
-        # ready_at (imported history) still counts, as it did in one aggregate.
-        lambda: (
-            Device.objects.filter(status__in=Device.CLOSED).exclude(ready_at__gte=start).count()
-        ),
+        # A closed row without a date (imported history) counts too.
+        lambda: finished.filter(Q(closed_at__lt=start) | Q(closed_at__isnull=True)).count(),
         timeout=60 * 60 * 24,
     )
     counts["closed_total"] = before_today + counts["closed_today"]
@@ -240,7 +240,7 @@ def dashboard_context(user) -> dict:
         _card(
             label="Closed today",
             value=devices["closed_today"],
-            hint="repairs finished and billed",
+            hint="repaired and billed, or returned",
             icon="bi-check2-circle",
             colour="teal",
             url=_url("billing:closed_devices", closed_after=day, closed_before=day),

@@ -133,15 +133,26 @@ def test_device_cards_count_every_state(shop_day, front_desk):
     assert cards["Overdue"]["value"] == 2
 
 
-def test_closed_today_uses_the_shop_day_and_closed_in_total_counts_ready_and_delivered(
+def test_closed_today_uses_the_shop_day_and_counts_repaired_and_returned_devices(
     shop_day, front_desk
 ):
     context = dashboard_context(front_desk)
     cards = _cards(context)
-    # Ready at 00:05 today counts; closed at 23:55 yesterday does not.
-    assert cards["Closed today"]["value"] == 1
-    assert context["devices"]["closed_total"] == 2
-    assert cards["Closed today"]["extra_label"] == "2 closed in total"
+    # Ready at 00:05 today and returned unrepaired at 09:00 count; ready at 23:55
+    # yesterday does not (it counts in the total).
+    assert cards["Closed today"]["value"] == 2
+    assert context["devices"]["closed_total"] == 3
+    assert cards["Closed today"]["extra_label"] == "3 closed in total"
+
+
+def test_the_closed_figures_match_the_lists_they_open(shop_day, front_desk, client_for):
+    # The card's number is the number of rows its link shows, today and in total.
+    card = _cards(dashboard_context(front_desk))["Closed today"]
+    client = client_for(front_desk)
+
+    for url, figure in [(card["url"], card["value"]), (card["extra_url"], 3)]:
+        listed = client.get(url).context["page"].paginator.count
+        assert listed == figure, url
 
 
 def test_bills_today_count_and_amount_leave_out_yesterday_and_void(shop_day, front_desk):
