@@ -1,5 +1,7 @@
 """Reads on customers: computed counts and money, the intake look-up."""
 
+import re
+
 from django.db.models import Count, Q, QuerySet
 
 from devices.models import Device
@@ -12,6 +14,8 @@ from .models import Customer
 IN_SHOP_STATUSES = tuple(Device.IN_SHOP)
 # Digits a number needs before the look-up says anything (a 10-digit Indian mobile).
 LOOKUP_MIN_DIGITS = 10
+# What a phone number is never written with (anything but digits, spaces, + - ( ) .).
+PHONE_NOISE = re.compile(r"[^\d\s+\-().]")
 
 
 def customers_with_counts() -> QuerySet[Customer]:
@@ -60,8 +64,9 @@ def customer_lookup_context(number: str) -> dict:
         return {"state": "empty", "number": raw}
     canonical = try_normalize_phone(raw)
     if canonical is None:
-        state = "typing" if len(digits) < LOOKUP_MIN_DIGITS else "invalid"
-        return {"state": state, "number": raw}
+        # Letters never become a number: say so at once, not "keep typing".
+        half_typed = len(digits) < LOOKUP_MIN_DIGITS and not PHONE_NOISE.search(raw)
+        return {"state": "typing" if half_typed else "invalid", "number": raw}
     customer = customers_with_counts().filter(whatsapp_number=canonical).first()
     if customer is None:
         return {"state": "new", "number": raw, "canonical": canonical}

@@ -122,7 +122,14 @@ def test_changing_to_an_unknown_number_empties_the_filled_details(typed, client_
 @pytest.mark.django_db
 @pytest.mark.parametrize(
     ("typed", "expected"),
-    [("", "Type the customer"), ("98450", "Keep typing"), ("1234567890123", "not a valid mobile")],
+    [
+        ("", "Type the customer"),
+        ("98450", "Keep typing"),
+        ("+91 (984) 50-1", "Keep typing"),
+        ("1234567890123", "not a valid mobile"),
+        ("98450abc", "not a valid mobile"),
+        ("ravi", "not a valid mobile"),
+    ],
 )
 def test_lookup_while_typing_and_for_invalid_numbers(typed, expected, client_for, front_desk):
     html = client_for(front_desk).get(LOOKUP, {"whatsapp_number": typed}).content.decode()
