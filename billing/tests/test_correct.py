@@ -3,6 +3,7 @@
 from decimal import Decimal
 
 import pytest
+from django.contrib.messages import get_messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.urls import reverse
 
@@ -187,3 +188,37 @@ def test_the_correction_page_shows_a_refusal_next_to_the_form_and_keeps_input(
     assert "already received" in html
     assert 'value="900' in html
     assert "Big goodwill discount" in html
+
+
+@pytest.mark.parametrize("delivered", [True, False])
+def test_raising_a_handed_back_devices_bill_warns_of_the_balance_to_collect(
+    delivered, john_doe, client_for, manager, front_desk
+):
+    device, bill = john_doe
+    services.payment_record(device=device, amount="500", mode="cash", by=front_desk)
+    if delivered:
+        services.delivery_complete(device=device, by=front_desk)
+    client = client_for(manager)
+
+    response = client.post(
+        reverse("billing:correct_bill", args=[bill.pk]),
+        {
+            "discount": "0",
+            "description": "Data backup",
+            "quantity": "1",
+            "unit_price": "400",
+            "notes": "",
+            "reason": "Forgot the backup",
+        },
+    )
+
+    assert response.status_code == 302
+    said = get_messages(response.wsgi_request)
+    warnings = [str(m) for m in said if m.level_tag == "warning"]
+    if delivered:
+        assert warnings == [
+            f"{device.job_number} was already handed back: John Doe now owes ₹400.00 on "
+            "this bill. Take it with “Take payment” on the device's page."
+        ]
+    else:  # still on the shelf: the delivery counter asks for the balance anyway
+        assert warnings == []

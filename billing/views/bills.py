@@ -12,6 +12,8 @@ from django.template.loader import render_to_string
 from django.utils.safestring import mark_safe
 from django.views.decorators.http import require_GET, require_http_methods
 
+from devices.models import Device
+from telite.money import format_money
 from telite.permissions import MANAGERS, STAFF, is_manager, role_required
 
 from .. import services
@@ -126,11 +128,19 @@ def correct_bill(request, pk):
     form = BillCorrectionForm(request.POST or None, bill=bill)
     if request.method == "POST" and form.is_valid():
         try:
-            services.bill_correct(bill=bill, by=request.user, **form.service_kwargs())
+            corrected = services.bill_correct(bill=bill, by=request.user, **form.service_kwargs())
         except ValidationError as exc:
             form.add_service_error(exc)
         else:
             messages.success(request, f"Bill {bill.number} changed; the change is recorded.")
+            if corrected.balance > 0 and bill.device.status in Device.TERMINAL:
+                # The device is gone: nothing at the counter will ask for this money.
+                messages.warning(
+                    request,
+                    f"{bill.device.job_number} was already handed back: "
+                    f"{bill.device.customer.name} now owes {format_money(corrected.balance)} "
+                    "on this bill. Take it with “Take payment” on the device's page.",
+                )
             return redirect("billing:print_bill", bill.device_id)
     return render(
         request,
