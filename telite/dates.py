@@ -36,7 +36,7 @@ _MONTHS = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct",
 
 
 def format_day(value, *, with_time: bool = False) -> str:
-    """``5 Mar 2026`` (or ``5 Mar 2026, 14:05``) in the shop's time zone; "" for no value.
+    """``5 Mar 2026`` (or ``5 Mar 2026, 2:05 PM``) in the shop's time zone; "" for no value.
 
     What ``|date:"j M Y"`` prints, for the lists' rows: Django's date filter goes through the
     translation and format machinery for every call (~30 µs), this is plain string work.
@@ -47,4 +47,7 @@ def format_day(value, *, with_time: bool = False) -> str:
     if is_datetime and timezone.is_aware(value):
         value = timezone.localtime(value)
     text = f"{value.day} {_MONTHS[value.month - 1]} {value.year}"
-    return f"{text}, {value.hour:02d}:{value.minute:02d}" if is_datetime and with_time else text
+    if not (is_datetime and with_time):
+        return text
+    hour = value.hour % 12 or 12
+    return f"{text}, {hour}:{value.minute:02d} {'AM' if value.hour < 12 else 'PM'}"

@@ -22,9 +22,9 @@ def money(value, symbol=None):
 
 @register.filter
 def day(value, arg=""):
-    """{{ device.received_at|day }} -> 5 Mar 2026; {{ event.at|day:"time" }} -> 5 Mar 2026, 14:05.
+    """{{ device.received_at|day }} -> 5 Mar 2026; {{ event.at|day:"time" }} -> 5 Mar 2026, 2:05 PM.
 
-    The same text as ``|date:"j M Y"`` / ``|date:"j M Y, H:i"``, without the cost of Django's
+    The same text as ``|date:"j M Y"`` / ``|date:"j M Y, g:i A"``, without the cost of Django's
     date formatting on every row of a list."""
     return format_day(value, with_time=arg == "time")
 

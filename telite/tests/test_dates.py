@@ -18,6 +18,8 @@ UTC = datetime.UTC
         datetime.datetime(2026, 3, 5, 18, 40, tzinfo=UTC),  # 00:10 on the 6th in Kolkata
         datetime.datetime(2026, 12, 31, 23, 59, tzinfo=UTC),  # New Year's Day in Kolkata
         datetime.datetime(2025, 1, 1, 0, 0, tzinfo=zoneinfo.ZoneInfo("Asia/Kolkata")),
+        datetime.datetime(2026, 6, 1, 12, 30, tzinfo=zoneinfo.ZoneInfo("Asia/Kolkata")),  # noon
+        datetime.datetime(2026, 6, 1, 14, 5, tzinfo=zoneinfo.ZoneInfo("Asia/Kolkata")),
         datetime.date(2024, 2, 29),
     ],
 )
@@ -26,13 +28,14 @@ def test_day_filter_prints_what_the_date_filter_printed(value):
     assert ours == Template('{{ v|date:"j M Y" }}').render(Context({"v": value}))
     if isinstance(value, datetime.datetime):
         ours = Template("{% load telite %}{{ v|day:'time' }}").render(Context({"v": value}))
-        assert ours == Template('{{ v|date:"j M Y, H:i" }}').render(Context({"v": value}))
+        assert ours == Template('{{ v|date:"j M Y, g:i A" }}').render(Context({"v": value}))
 
 
 def test_day_filter_uses_the_shop_time_zone(settings):
     settings.TIME_ZONE = "Asia/Kolkata"
     late_evening_utc = datetime.datetime(2026, 3, 5, 19, 0, tzinfo=UTC)
     assert format_day(late_evening_utc) == "6 Mar 2026"
+    assert format_day(late_evening_utc, with_time=True) == "6 Mar 2026, 12:30 AM"
     with timezone.override("UTC"):
         assert format_day(late_evening_utc) == "5 Mar 2026"
 

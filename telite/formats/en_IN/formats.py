@@ -1,11 +1,12 @@
-# Dates as Indian shops write them: 24 Nov 2026, 24/11/2026.
+# Dates as Indian shops write them: 24 Nov 2026, 24/11/2026; times on the 12-hour clock
+# (2:05 PM), everywhere: on screen, on the bill and on the intake slip.
 DATE_FORMAT = "j M Y"
-DATETIME_FORMAT = "j M Y, H:i"
-TIME_FORMAT = "H:i"
+DATETIME_FORMAT = "j M Y, g:i A"
+TIME_FORMAT = "g:i A"
 YEAR_MONTH_FORMAT = "F Y"
 MONTH_DAY_FORMAT = "j F"
 SHORT_DATE_FORMAT = "d/m/Y"
-SHORT_DATETIME_FORMAT = "d/m/Y H:i"
+SHORT_DATETIME_FORMAT = "d/m/Y g:i A"
 FIRST_DAY_OF_WEEK = 1
 DATE_INPUT_FORMATS = ["%Y-%m-%d", "%d/%m/%Y", "%d-%m-%Y", "%d/%m/%y"]
 DATETIME_INPUT_FORMATS = ["%Y-%m-%d %H:%M:%S", "%Y-%m-%d %H:%M", "%Y-%m-%dT%H:%M", "%d/%m/%Y %H:%M"]
