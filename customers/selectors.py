@@ -1,11 +1,9 @@
 """Reads on customers: computed counts and money, the intake look-up."""
 
-import re
-
 from django.db.models import Count, Q, QuerySet
 
 from devices.models import Device
-from telite.phone import phone_search_q, try_normalize_phone
+from telite.phone import PHONE_NOISE, phone_search_q, try_normalize_phone
 
 from .models import Customer
 
@@ -14,8 +12,6 @@ from .models import Customer
 IN_SHOP_STATUSES = tuple(Device.IN_SHOP)
 # Digits a number needs before the look-up says anything (a 10-digit Indian mobile).
 LOOKUP_MIN_DIGITS = 10
-# What a phone number is never written with (anything but digits, spaces, + - ( ) .).
-PHONE_NOISE = re.compile(r"[^\d\s+\-().]")
 
 
 def customers_with_counts() -> QuerySet[Customer]:

@@ -5,6 +5,7 @@ customer typed three ways is one customer.
 """
 
 import functools
+import re
 
 import phonenumbers
 from django.conf import settings
@@ -12,12 +13,19 @@ from django.core.exceptions import ValidationError
 
 INVALID_MESSAGE = "Enter a valid mobile number, for example 98450 12345 or +91 98450 12345."
 
+# What may appear in a typed number besides digits. Anything else (a letter above all) is
+# refused before parsing: phonenumbers reads letters as keypad digits ("98450abcde" is
+# +919845022233), which would file a device under somebody else's number.
+PHONE_NOISE = re.compile(r"[^\d\s+\-().]")
+
 
 def normalize_phone(value: str, *, region: str | None = None) -> str:
     """Return ``value`` in E.164 form, or raise ValidationError with a message a clerk can act on."""
     raw = (value or "").strip()
     if not raw:
         raise ValidationError("Enter a phone number.", code="required")
+    if PHONE_NOISE.search(raw):
+        raise ValidationError(INVALID_MESSAGE, code="invalid_phone")
     region = region or settings.PHONE_DEFAULT_REGION
     candidates = [raw]
     digits = "".join(ch for ch in raw if ch.isdigit())

@@ -30,13 +30,26 @@ def test_find_by_whatsapp_in_any_form(typed):
 
 
 @pytest.mark.django_db
-@pytest.mark.parametrize("typed", ["12345", "98450", "abcdefghij", "+1 555", ""])
+@pytest.mark.parametrize(
+    "typed", ["12345", "98450", "abcdefghij", "+1 555", "", "98450abcde", "9845O12345"]
+)
 def test_invalid_numbers_are_refused_with_a_message(typed):
     with pytest.raises(ValidationError) as refused:
         customer_get_or_create(whatsapp_number=typed, name="X")
     assert refused.value.messages[0].startswith("Enter a")
     assert not Customer.objects.exists()
     assert customer_find_by_whatsapp(typed) is None
+
+
+@pytest.mark.django_db
+def test_letters_are_never_read_as_keypad_digits(client_for, front_desk):
+    # phonenumbers would read "98450abcde" as 98450 22233: the look-up must not offer that
+    # customer, nor intake file a device under their number.
+    CustomerFactory(name="Meera Nair", whatsapp_number="+919845022233")
+    html = client_for(front_desk).get(LOOKUP, {"whatsapp_number": "98450abcde"}).content.decode()
+    assert "not a valid mobile" in html
+    assert "Meera Nair" not in html
+    assert customer_find_by_whatsapp("98450abcde") is None
 
 
 @pytest.mark.django_db
