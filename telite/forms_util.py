@@ -128,3 +128,14 @@ class DateRangeForm(forms.Form):
                     f"pick a day on or after {date_format(start_day, 'j M Y')}.",
                 )
         return cleaned
+
+
+def applied_filters(filterset) -> dict:
+    """The values a bound filter set filters by: its form's valid fields, as django-filter
+    applies them when another field is refused (a reversed date range filters by its "from"
+    alone). Anything computed beside the list (totals, refunds, a banner) must use these,
+    not ``{}``, or it would describe a different set of rows."""
+    if not filterset.is_bound:
+        return {}
+    filterset.form.is_valid()
+    return filterset.form.cleaned_data

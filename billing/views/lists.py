@@ -8,6 +8,7 @@ from django.core.paginator import Paginator
 from django.shortcuts import render
 
 from customers.models import Customer
+from telite.forms_util import applied_filters
 from telite.pagecache import cached_page
 from telite.pagination import CappedPaginator
 from telite.permissions import STAFF, role_required
@@ -76,8 +77,8 @@ def closed_devices(request):
     rows = [closed_row(d, _live_bill(d)) for d in page.object_list]
     filtered = _filtered(request, devices)
     customer = None
-    if devices.is_valid() and devices.form.cleaned_data.get("customer"):
-        customer = Customer.objects.filter(pk=devices.form.cleaned_data["customer"]).first()
+    if customer_pk := applied_filters(devices).get("customer"):
+        customer = Customer.objects.filter(pk=customer_pk).first()
     return render(
         request,
         "billing/closed_devices.html",
@@ -100,8 +101,9 @@ def payment_list(request):
     found = PaymentFilter(request.GET or None, queryset=payments())
     style_filter_form(found.form)
     page = Paginator(found.qs, PAGE_SIZE).get_page(request.GET.get("page"))
-    data = found.form.cleaned_data if found.is_bound and found.is_valid() else {}
-    refunds = refunds_in(Refund.objects.select_related("device__customer", "refunded_by"), data)
+    refunds = refunds_in(
+        Refund.objects.select_related("device__customer", "refunded_by"), applied_filters(found)
+    )
     return render(
         request,
         "billing/payment_list.html",

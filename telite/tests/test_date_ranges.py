@@ -53,6 +53,51 @@ def test_the_list_is_then_filtered_by_the_from_day_alone(client_for, owner):
     assert shown == {recent.pk}
 
 
+@pytest.mark.django_db
+def test_payment_totals_and_refunds_follow_the_from_day_alone(client_for, owner, front_desk):
+    # The counter's cash figures: with "to" refused, the refunds beside the payments must
+    # be of the same period, not of all time.
+    from decimal import Decimal
+
+    from billing.models import PaymentMode, Refund
+
+    now = timezone.now()
+    device = DeviceFactory()
+    for days_ago, amount in [(0, "40.00"), (40, "99.00")]:
+        Refund.objects.create(
+            device=device,
+            amount=Decimal(amount),
+            mode=PaymentMode.CASH,
+            reason="Part not needed",
+            refunded_by=front_desk,
+            refunded_at=now - datetime.timedelta(days=days_ago),
+        )
+    today = timezone.localdate()
+
+    response = client_for(owner).get(
+        reverse("billing:payment_list"),
+        {
+            "received_after": (today - datetime.timedelta(days=2)).isoformat(),
+            "received_before": (today - datetime.timedelta(days=10)).isoformat(),
+        },
+    )
+
+    assert response.context["totals"]["refunded"] == Decimal("40.00")
+    assert [r.amount for r in response.context["refunds"]] == [Decimal("40.00")]
+
+
+@pytest.mark.django_db
+def test_closed_history_keeps_its_customer_banner_when_a_date_is_refused(client_for, owner):
+    customer = CustomerFactory(name="Meera Nair")
+
+    response = client_for(owner).get(
+        reverse("billing:closed_devices"),
+        {"customer": customer.pk, "closed_after": "2026-03-12", "closed_before": "2026-03-01"},
+    )
+
+    assert response.context["customer"] == customer
+
+
 def _range_form(data):
     form = DateRangeForm(data)
     form.fields["day_after"] = _date("From")
