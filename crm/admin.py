@@ -9,6 +9,7 @@ from telite.admin_history import GuardedHistoryAdmin
 from telite.phone import normalize_phone
 
 from . import services
+from .forms import refuse_what_the_service_would
 from .models import Lead, LeadNote
 
 
@@ -53,6 +54,15 @@ class LeadNoteAddInline(admin.StackedInline):
 
 
 class LeadAdminForm(forms.ModelForm):
+    note = forms.CharField(
+        label="Note with this change",
+        required=False,
+        max_length=2000,
+        widget=forms.Textarea(attrs={"rows": 2}),
+        help_text="Kept on the timeline. Marking the lead lost needs one: it is kept as "
+        "the reason.",
+    )
+
     class Meta:
         model = Lead
         fields = services.EDITABLE_FIELDS
@@ -60,14 +70,14 @@ class LeadAdminForm(forms.ModelForm):
     def clean_phone(self):
         return normalize_phone(self.cleaned_data["phone"])
 
-    def clean_status(self):
-        status = self.cleaned_data["status"]
-        if self.instance.pk and status != self.instance.status:
-            try:
-                services.check_status_change(self.instance, status)
-            except ValidationError as exc:
-                raise forms.ValidationError(exc.message_dict["status"]) from exc
-        return status
+    def clean(self):
+        cleaned = super().clean()
+        status = cleaned.get("status")
+        if status and (self.instance.pk is None or status != self.instance.status):
+            refuse_what_the_service_would(
+                self, services.check_status_change, self.instance, status, cleaned.get("note")
+            )
+        return cleaned
 
 
 @admin.register(Lead)
@@ -100,7 +110,7 @@ class LeadAdmin(GuardedHistoryAdmin):
     fieldsets = (
         ("Who", {"fields": ("name", "phone", "email", "source")}),
         ("What", {"fields": ("requirement", "estimated_value")}),
-        ("Follow-up", {"fields": ("status", "owner", "follow_up_date")}),
+        ("Follow-up", {"fields": ("status", "owner", "follow_up_date", "note")}),
         (
             "Outcome",
             {
@@ -128,12 +138,13 @@ class LeadAdmin(GuardedHistoryAdmin):
             for field in services.EDITABLE_FIELDS
             if field in form.cleaned_data
         }
+        note = form.cleaned_data.get("note") or ""
         if change:
             changed = {field: data[field] for field in form.changed_data if field in data}
-            if changed:
-                services.lead_update(lead=obj, by=request.user, **changed)
+            if changed or note.strip():
+                services.lead_update(lead=obj, by=request.user, note=note, **changed)
             return
-        lead = services.lead_create(by=request.user, **data)
+        lead = services.lead_create(by=request.user, note=note, **data)
         # The admin goes on to save the inlines against ``obj``: make it the saved lead.
         obj.pk = lead.pk
         obj._state.adding = False

@@ -3,11 +3,13 @@ import datetime
 from crispy_forms.helper import FormHelper
 from crispy_forms.layout import Column, Field, Layout, Row
 from django import forms
+from django.core.exceptions import ValidationError
 from django.utils import timezone
 
 from accounts.models import User
 from telite.phone import normalize_phone
 
+from . import services
 from .models import Lead, LeadSource, LeadStatus
 
 
@@ -29,6 +31,16 @@ def _owner_field(**kwargs):
 
 def _date_widget():
     return forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
+
+
+def refuse_what_the_service_would(form, check, *args) -> None:
+    """Run a ``crm.services`` check while the form is cleaned, so that its refusal shows
+    next to the field it names (the rule itself lives in the service, for every caller)."""
+    try:
+        check(*args)
+    except ValidationError as exc:
+        for field, errors in exc.message_dict.items():
+            form.add_error(field if field in form.fields else None, errors)
 
 
 def _check_follow_up(value, before=None):
@@ -122,25 +134,23 @@ class LeadForm(forms.ModelForm):
             raise forms.ValidationError("The estimated value cannot be negative.")
         return value
 
-    def clean_status(self):
-        status = self.cleaned_data["status"]
-        if self.instance.customer_id and status != LeadStatus.WON:
-            raise forms.ValidationError(
-                "This lead already became a customer, so it stays won. Add a note instead."
-            )
-        return status
-
     def clean(self):
         cleaned = super().clean()
-        if cleaned.get("status") != LeadStatus.LOST or self.instance.status == LeadStatus.LOST:
+        status = cleaned.get("status")
+        if not status or (self.instance.pk and status == self.instance.status):
             return cleaned
-        # A lost lead keeps why it was lost (the metrics page counts them; the owner asks).
-        if "note" not in self.fields:
-            self.add_error(
-                "status", "Mark a lead lost from its page (Move the lead on), where you say why."
-            )
-        elif not (cleaned.get("note") or "").strip():
-            self.add_error("note", "Say why the lead was lost: the note is kept as the reason.")
+        try:
+            services.check_status_change(self.instance, status, cleaned.get("note", ""))
+        except ValidationError as exc:
+            errors = exc.message_dict
+            if "note" in errors and "note" not in self.fields:
+                # Editing has no note field: a lead is lost where its reason is asked.
+                errors = {
+                    "status": "Mark a lead lost from its page (Move the lead on), "
+                    "where you say why."
+                }
+            for field, messages in errors.items():
+                self.add_error(field, messages)
         return cleaned
 
     def _post_clean(self):
@@ -178,17 +188,10 @@ class LeadStatusForm(forms.Form):
     def clean(self):
         cleaned = super().clean()
         status = cleaned.get("status")
-        if status and self.lead.customer_id and status != LeadStatus.WON:
-            self.add_error(
-                "status",
-                "This lead already became a customer, so it stays won. Add a note instead.",
+        if status and status != self.lead.status:
+            refuse_what_the_service_would(
+                self, services.check_status_change, self.lead, status, cleaned.get("note")
             )
-        if (
-            status == LeadStatus.LOST
-            and self.lead.status != LeadStatus.LOST
-            and not (cleaned.get("note") or "").strip()
-        ):
-            self.add_error("note", "Say why the lead was lost: the note is kept as the reason.")
         unchanged = (
             status == self.lead.status
             and cleaned.get("follow_up_date") == self.lead.follow_up_date

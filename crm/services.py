@@ -36,8 +36,14 @@ def _clean_phone(value: str) -> str:
         raise ValidationError({"phone": exc.messages}) from exc
 
 
-def check_status_change(lead: Lead, new_status: str) -> None:
-    """Refuse a status change that would break the lead's link to its customer."""
+LOST_NEEDS_A_REASON = "Say why the lead was lost: the note is kept as the reason."
+
+
+def check_status_change(lead: Lead, new_status: str, note: str = "") -> None:
+    """Refuse a status change that would break the lead's link to its customer, or lose a
+    lead without saying why (the metrics page counts lost leads; the owner asks why).
+
+    ``lead`` may be unsaved (a lead taken as already lost)."""
     if new_status not in LeadStatus.values:
         raise ValidationError({"status": "Choose one of the listed statuses."})
     if lead.customer_id and new_status != LeadStatus.WON:
@@ -47,6 +53,9 @@ def check_status_change(lead: Lead, new_status: str) -> None:
                 "so it stays won. Record further news as a note."
             }
         )
+    newly_lost = new_status == LeadStatus.LOST and (lead.pk is None or lead.status != new_status)
+    if newly_lost and not (note or "").strip():
+        raise ValidationError({"note": LOST_NEEDS_A_REASON})
 
 
 def _follow_up_text(before, after) -> str:
@@ -101,8 +110,7 @@ def lead_create(
         raise ValidationError({"name": "Enter the person's name."})
     if not (requirement or "").strip():
         raise ValidationError({"requirement": "Say what they want, in a few words."})
-    if status not in LeadStatus.values:
-        raise ValidationError({"status": "Choose one of the listed statuses."})
+    check_status_change(Lead(), status, note)
     lead = Lead(
         name=name.strip(),
         phone=_clean_phone(phone),
@@ -150,7 +158,7 @@ def lead_update(*, lead: Lead, by, note: str = "", **changes) -> Lead:
             changes[field] = (changes[field] or "").strip()
     new_status = changes.get("status", before_status)
     if new_status != before_status:
-        check_status_change(locked, new_status)
+        check_status_change(locked, new_status, note)
     for field, value in changes.items():
         setattr(locked, field, value)
     if new_status != before_status:

@@ -130,3 +130,23 @@ def test_timeline_entries_cannot_be_added_or_edited_in_the_admin(client_for, man
     assert response.status_code == 403
     note.refresh_from_db()
     assert note.text == "Called"
+
+
+def test_marking_a_lead_lost_in_the_admin_needs_a_reason(client_for, manager):
+    lead = LeadFactory()
+    url = reverse("admin:crm_lead_change", args=[lead.pk])
+
+    refused = client_for(manager).post(url, _post_data(lead, status=LeadStatus.LOST))
+    assert refused.status_code == 200
+    assert "Say why the lead was lost" in str(refused.context["adminform"].form.errors["note"])
+    lead.refresh_from_db()
+    assert lead.status == LeadStatus.NEW
+
+    saved = client_for(manager).post(
+        url, _post_data(lead, status=LeadStatus.LOST, note="Bought a new laptop instead")
+    )
+    assert saved.status_code == 302
+    lead.refresh_from_db()
+    assert (lead.status, lead.lost_reason) == (LeadStatus.LOST, "Bought a new laptop instead")
+    entry = LeadNote.objects.get(lead=lead)
+    assert (entry.to_status, entry.text) == (LeadStatus.LOST, "Bought a new laptop instead")

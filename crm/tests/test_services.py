@@ -130,7 +130,7 @@ def test_converting_a_lead_clears_its_follow_up(front_desk):
 
 def test_reopening_a_lost_lead_takes_a_follow_up_again(front_desk):
     later = timezone.localdate() + datetime.timedelta(days=1)
-    lead = _create(front_desk, status=LeadStatus.LOST, follow_up_date=later)
+    lead = _create(front_desk, status=LeadStatus.LOST, follow_up_date=later, note="Went elsewhere")
     assert lead.follow_up_date is None
     lead = lead_update(lead=lead, by=front_desk, status=LeadStatus.QUALIFIED, follow_up_date=later)
     assert Lead.objects.get(pk=lead.pk).follow_up_date == later
@@ -142,6 +142,19 @@ def test_winning_stamps_won_at_and_reopening_clears_it(front_desk):
     assert lead.won_at is not None
     lead = lead_update(lead=lead, by=front_desk, status=LeadStatus.QUALIFIED)
     assert lead.won_at is None
+
+
+@pytest.mark.parametrize("note", ["", "   "])
+def test_a_lead_is_never_lost_without_a_reason(front_desk, note):
+    # Whoever calls the service (a page, the admin, a script) gets the same refusal.
+    with pytest.raises(ValidationError) as refused:
+        _create(front_desk, status=LeadStatus.LOST, note=note)
+    assert "Say why the lead was lost" in refused.value.message_dict["note"][0]
+    lead = _create(front_desk)
+    with pytest.raises(ValidationError) as refused:
+        lead_update(lead=lead, by=front_desk, status=LeadStatus.LOST, note=note)
+    assert "note" in refused.value.message_dict
+    assert Lead.objects.get(pk=lead.pk).status == LeadStatus.NEW
 
 
 def test_losing_keeps_the_note_as_the_reason(front_desk):
