@@ -222,3 +222,23 @@ def test_raising_a_handed_back_devices_bill_warns_of_the_balance_to_collect(
         ]
     else:  # still on the shelf: the delivery counter asks for the balance anyway
         assert warnings == []
+
+
+def test_lowering_a_handed_back_devices_balance_raises_no_alarm(john_doe, client_for, manager):
+    # Delivered with ₹500 still due; a ₹100 discount lowers what is owed: "now owes" would
+    # read as new debt.
+    device, bill = john_doe
+    services.delivery_complete(
+        device=device, by=manager, allow_balance_due=True, reason="Regular customer"
+    )
+
+    response = client_for(manager).post(
+        reverse("billing:correct_bill", args=[bill.pk]),
+        {"discount": "100", "notes": "", "reason": "Goodwill", "quantity": "1"},
+    )
+
+    assert response.status_code == 302
+    bill.refresh_from_db()
+    assert bill.balance == Decimal("400.00")
+    said = get_messages(response.wsgi_request)
+    assert [m.level_tag for m in said] == ["success"]

@@ -127,14 +127,16 @@ def correct_bill(request, pk):
         return redirect("billing:print_bill", bill.device_id)
     form = BillCorrectionForm(request.POST or None, bill=bill)
     if request.method == "POST" and form.is_valid():
+        balance_before = bill.balance
         try:
             corrected = services.bill_correct(bill=bill, by=request.user, **form.service_kwargs())
         except ValidationError as exc:
             form.add_service_error(exc)
         else:
             messages.success(request, f"Bill {bill.number} changed; the change is recorded.")
-            if corrected.balance > 0 and bill.device.status in Device.TERMINAL:
-                # The device is gone: nothing at the counter will ask for this money.
+            raised = corrected.balance > max(balance_before, 0)
+            if raised and bill.device.status in Device.TERMINAL:
+                # The device is gone: nothing at the counter will ask for the new money.
                 messages.warning(
                     request,
                     f"{bill.device.job_number} was already handed back: "
