@@ -9,6 +9,7 @@ from django.db.models import F, Q
 from django.utils import timezone
 from simple_history.models import HistoricalRecords
 
+from telite.dates import format_day
 from telite.models import TimeStampedModel
 
 ZERO = Decimal("0.00")
@@ -281,7 +282,7 @@ class BillChange(models.Model):
         ]
 
     def __str__(self):
-        return f"{self.bill} changed {self.changed_at:%Y-%m-%d %H:%M}"
+        return f"{self.bill} changed {format_day(self.changed_at, with_time=True)}"
 
 
 class PaymentMode(models.TextChoices):

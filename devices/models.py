@@ -11,6 +11,7 @@ from django.db.models.functions import Coalesce
 from django.utils import dateformat, timezone
 from simple_history.models import HistoricalRecords
 
+from telite.dates import format_day
 from telite.models import TimeStampedModel
 
 ZERO = Decimal("0.00")
@@ -248,7 +249,7 @@ class DeviceEvent(models.Model):
         indexes = [models.Index(fields=["device", "at"], name="event_device_at_idx")]
 
     def __str__(self):
-        return f"{self.get_kind_display()}, {timezone.localtime(self.at):%d %b %Y %H:%M}"
+        return f"{self.get_kind_display()}, {format_day(self.at, with_time=True)}"
 
     @property
     def from_display(self) -> str:

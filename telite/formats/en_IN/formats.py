@@ -9,7 +9,17 @@ SHORT_DATE_FORMAT = "d/m/Y"
 SHORT_DATETIME_FORMAT = "d/m/Y g:i A"
 FIRST_DAY_OF_WEEK = 1
 DATE_INPUT_FORMATS = ["%Y-%m-%d", "%d/%m/%Y", "%d-%m-%Y", "%d/%m/%y"]
-DATETIME_INPUT_FORMATS = ["%Y-%m-%d %H:%M:%S", "%Y-%m-%d %H:%M", "%Y-%m-%dT%H:%M", "%d/%m/%Y %H:%M"]
+# Typed times: "2:05 PM" as shown everywhere (first: the admin's time boxes and its "Now"
+# button write that form), and the 24-hour clock still understood.
+TIME_INPUT_FORMATS = ["%I:%M %p", "%I:%M%p", "%H:%M:%S", "%H:%M"]
+DATETIME_INPUT_FORMATS = [
+    "%Y-%m-%d %I:%M %p",
+    "%d/%m/%Y %I:%M %p",
+    "%Y-%m-%d %H:%M:%S",
+    "%Y-%m-%d %H:%M",
+    "%Y-%m-%dT%H:%M",
+    "%d/%m/%Y %H:%M",
+]
 DECIMAL_SEPARATOR = "."
 THOUSAND_SEPARATOR = ","
 NUMBER_GROUPING = (3, 2, 0)
