@@ -257,7 +257,8 @@ class AssignForm(forms.Form):
 
 
 class ReassignForm(forms.Form):
-    """Overdue device: new technician, new date, and why (kept on the timeline)."""
+    """A device in the workshop (overdue or not): its technician, its promised date, and why
+    they change (kept on the timeline)."""
 
     technician = TechnicianChoiceField(
         queryset=active_technicians(),

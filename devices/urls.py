@@ -13,6 +13,7 @@ urlpatterns = [
     path("service/<int:pk>/parts/", views.part_add, name="part_add"),
     path("service/<int:pk>/parts/<int:part_id>/delete/", views.part_delete, name="part_delete"),
     path("service/<int:pk>/photos/", views.photos_add, name="photos_add"),
+    path("service/<int:pk>/reassign/", views.reassign, name="reassign"),
     route("device_time_overlap", views.overdue, name="overdue"),
     path("devices/", views.device_list, name="device_list"),
     path("devices/<int:pk>/slip/", views.intake_slip, name="slip"),

@@ -94,3 +94,35 @@ def test_ensure_admin_says_where_to_log_in(db, capsys):
 
     call_command("ensure_admin", login_url="http://127.0.0.1:8700/login")
     assert "Log in at http://127.0.0.1:8700/login" in capsys.readouterr().out
+
+
+@pytest.mark.parametrize(
+    ("change", "warned"),
+    [
+        ({"is_technician": "on"}, True),  # deactivated
+        ({"is_active": "on"}, True),  # no longer a technician
+        ({"is_active": "on", "is_technician": "on"}, False),  # still takes work
+    ],
+)
+def test_taking_a_technician_off_work_names_the_jobs_they_still_hold(
+    change, warned, client_for, owner, technician
+):
+    from django.contrib.messages import get_messages
+    from django.urls import reverse
+
+    from devices.models import DeviceStatus
+    from devices.tests.factories import DeviceFactory
+
+    held = DeviceFactory(status=DeviceStatus.ASSIGNED, assigned_to=technician)
+    DeviceFactory(status=DeviceStatus.DELIVERED, assigned_to=technician)  # finished: not held
+    pk = technician.pk
+    data = {f"u{pk}-role": technician.role, **{f"u{pk}-{k}": v for k, v in change.items()}}
+
+    response = client_for(owner).post(reverse("accounts:user_update", args=[pk]), data)
+
+    warnings = [str(m) for m in get_messages(response.wsgi_request) if m.level_tag == "warning"]
+    if warned:
+        assert len(warnings) == 1
+        assert f"still has 1 job in repair ({held.job_number})" in warnings[0]
+    else:
+        assert warnings == []

@@ -394,3 +394,26 @@ def test_each_row_offers_every_technician_with_its_own_choice_selected(
         row = html.split(f'id="overdue-{device.pk}"', 1)[1].split("</tbody>", 1)[0]
         assert f'<option value="{chosen.pk}" selected>' in row
         assert f'<option value="{other.pk}">' in row
+
+
+@pytest.mark.django_db
+def test_a_refused_reassign_of_a_row_not_on_the_page_says_why_in_the_message(
+    client_for, manager, technician
+):
+    # A second tab: the device is no longer overdue, so its row (and its errors) are gone.
+    device = DeviceFactory(
+        status=DeviceStatus.ASSIGNED, assigned_to=technician, expected_delivery_date=days(-5)
+    )
+    response = client_for(manager).post(
+        OVERDUE,
+        {
+            "device": device.pk,
+            f"d{device.pk}-technician": technician.pk,
+            f"d{device.pk}-expected_delivery_date": days(-1).isoformat(),
+            f"d{device.pk}-reason": "",
+        },
+    )
+
+    said = " ".join(str(m) for m in response.context["messages"])
+    assert "cannot be in the past" in said
+    assert "Give a reason" in said

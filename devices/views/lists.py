@@ -214,8 +214,11 @@ def overdue(request):
                 )
                 return redirect(request.get_full_path())
         else:
+            # Said in full: the row may not be on this page (no longer overdue, another tab).
             messages.error(
-                request, f"{device.job_number} was not reassigned: see the errors in its row."
+                request,
+                f"{device.job_number} was not reassigned: "
+                + " ".join(e for errs in form.errors.values() for e in errs),
             )
         failed[device.pk] = form
     technicians = _technicians() if can_reassign else []

@@ -1,20 +1,24 @@
+import datetime
 import mimetypes
 
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import FileResponse, Http404
 from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from telite.dates import format_day
 from telite.pagecache import cached_page
-from telite.permissions import STAFF, is_manager, role_required
+from telite.permissions import MANAGERS, STAFF, is_manager, role_required
 
-from ..forms import PhotoForm, ServiceForm, SparePartForm
+from ..forms import PhotoForm, ReassignForm, ServiceForm, SparePartForm
 from ..models import Device, DevicePhoto, SparePart
 from ..selectors import device_for_service, device_timeline, service_parts
 from ..services import part_add as add_part
 from ..services import part_remove, service_totals, service_update
 from ..services import photos_add as add_photos
+from ..workflow import device_reassign
 from .common import add_service_errors, error_text
 
 
@@ -60,7 +64,6 @@ def _parts_context(device, *, part_form=None, can_edit=False, error=None):
 def service(request, pk):
     """Every role reads; the assigned technician, managers and admins save the service."""
     device = _device_or_404(pk)
-    can_edit = can_edit_service(request.user, device)
     if request.method == "POST":
         _require_editor(request, device)
         # A bound ModelForm writes into its instance while validating; give it a copy.
@@ -79,17 +82,64 @@ def service(request, pk):
             else:
                 messages.success(request, f"Service of {device.job_number} saved.")
                 return redirect("devices:service", pk=device.pk)
-    context = _parts_context(device, can_edit=can_edit)
-    if request.method != "POST":
-        form = ServiceForm(instance=context["service"])
+    else:
+        form = None
+    return _service_page(request, device, form=form)
+
+
+def _service_page(request, device: Device, *, form=None, reassign_form=None, status=200):
+    context = _parts_context(device, can_edit=can_edit_service(request.user, device))
+    can_reassign = is_manager(request.user) and device.status in Device.OPEN
     context.update(
         {
-            "form": form,
+            "form": form or ServiceForm(instance=context["service"]),
             "timeline": device_timeline(device),
             "photos": list(device.photos.all()),
+            "reassign_form": (reassign_form or _reassign_form(device)) if can_reassign else None,
         }
     )
-    return render(request, "devices/service.html", context)
+    return render(request, "devices/service.html", context, status=status)
+
+
+def _reassign_form(device: Device) -> ReassignForm:
+    """Its technician and its promised date as they are (tomorrow when that has passed):
+    the manager changes what needs changing."""
+    tomorrow = timezone.localdate() + datetime.timedelta(days=1)
+    due = device.expected_delivery_date
+    return ReassignForm(
+        initial={
+            "technician": device.assigned_to_id,
+            "expected_delivery_date": due if due and due >= timezone.localdate() else tomorrow,
+        }
+    )
+
+
+@role_required(MANAGERS)
+@require_POST
+def reassign(request, pk):
+    """Managers and admins (SPEC §5): give a device in the workshop to another technician,
+    or promise a new date, with a reason kept on its timeline; overdue or not."""
+    device = _device_or_404(pk)
+    form = ReassignForm(request.POST)
+    if form.is_valid():
+        try:
+            device = device_reassign(
+                device=device,
+                technician=form.cleaned_data["technician"],
+                by=request.user,
+                note=form.cleaned_data["reason"],
+                expected_delivery_date=form.cleaned_data["expected_delivery_date"],
+            )
+        except ValidationError as exc:
+            add_service_errors(form, exc)
+        else:
+            messages.success(
+                request,
+                f"{device.job_number} is with {device.assigned_to}, due "
+                f"{format_day(device.expected_delivery_date)}.",
+            )
+            return redirect("devices:service", pk=device.pk)
+    return _service_page(request, device, reassign_form=form, status=400)
 
 
 def _parts_response(request, device, **kwargs):

@@ -421,6 +421,24 @@ ROUTES: dict[str, Route] = {
             EDITORS_WRITE,
         ),
     ),
+    "devices:reassign": Route(
+        lambda w: reverse("devices:reassign", args=[w.assigned.pk]),
+        only(MANAGER_ROLES, 405),
+        Post(
+            lambda w: (
+                reverse("devices:reassign", args=[w.assigned.pk]),
+                {
+                    "technician": w.users["other_technician"].pk,
+                    "expected_delivery_date": (
+                        timezone.localdate() + datetime.timedelta(days=3)
+                    ).isoformat(),
+                    "reason": "Arun on leave",
+                },
+            ),
+            lambda w: _fresh(w.assigned, "assigned_to_id"),
+            MANAGERS_WRITE,
+        ),
+    ),
     "devices:overdue": Route(
         lambda w: f"/device_time_overlap?x={w.assigned.pk}",
         STAFF_GET,
