@@ -69,8 +69,19 @@ def device_list(request):
             "today": today,
             "filter_customer": customer,
             "active_filters": active_filters,
+            "date_fields": [filterset.form[name] for name in DATE_FIELDS],
+            # Errors of fields the bar shows say so next to them; the others (a customer
+            # link gone stale, a flag edited in the address) are named here.
+            "ignored_filters": [
+                (filterset.form.fields[name].label or name, errors)
+                for name, errors in filterset.errors.items()
+                if name not in DATE_FIELDS
+            ],
         },
     )
+
+
+DATE_FIELDS = ("received_after", "received_before")
 
 
 def assign_row(device, today) -> dict:

@@ -29,6 +29,9 @@ def test_a_to_day_before_the_from_day_is_refused_next_to_it(route, prefix, clien
     assert response.status_code == 200
     html = response.content.decode()
     assert "pick a day on or after 12 Mar 2026" in html
+    # Next to the "to" field, not in a banner.
+    assert f'id="id_{prefix}_before_error"' in html
+    assert "were not understood" not in html
     assert 'value="2026-03-12"' in html and 'value="2026-03-01"' in html
 
 
