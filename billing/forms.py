@@ -14,7 +14,7 @@ from django.core.exceptions import ValidationError
 from devices.models import MAX_QUANTITY, Device
 from telite.money import format_money
 
-from .models import Payment
+from .models import Bill, Payment
 
 MONEY_KW = dict(max_digits=12, decimal_places=2, min_value=Decimal("0.00"))
 
@@ -166,6 +166,7 @@ class BillCorrectionForm(ServiceErrorsMixin, NoTagHelperMixin, forms.Form):
     notes = forms.CharField(
         label="Notes printed on the bill",
         required=False,
+        max_length=Bill._meta.get_field("notes").max_length,
         widget=forms.Textarea(attrs={"rows": 2}),
     )
     description = forms.CharField(

@@ -24,7 +24,7 @@ class ShopSettings(models.Model):
     """The shop's own details, printed on slips and bills. One row (pk=1)."""
 
     shop_name = models.CharField("shop name", max_length=120, default="TELITE Service Centre")
-    address = models.TextField("address", blank=True)
+    address = models.TextField("address", max_length=300, blank=True)
     phone = models.CharField("phone", max_length=40, blank=True)
     email = models.EmailField("email", blank=True)
     tax_id = models.CharField(
@@ -33,6 +33,7 @@ class ShopSettings(models.Model):
     logo = models.ImageField("logo", upload_to="shop/", blank=True)
     bill_footer = models.TextField(
         "bill footer / terms",
+        max_length=800,
         blank=True,
         default="Goods once delivered will not be taken back. Warranty on replaced parts "
         "as per manufacturer. Devices not collected within 60 days of intimation may be "
@@ -40,6 +41,7 @@ class ShopSettings(models.Model):
     )
     intake_terms = models.TextField(
         "intake slip terms",
+        max_length=800,
         blank=True,
         default="Please bring this slip when collecting the device. Estimates may change "
         "after diagnosis; we will call you before any extra work. We are not responsible "
@@ -153,6 +155,8 @@ class Bill(TimeStampedModel):
     )
     notes = models.TextField(
         "notes on the bill",
+        # Printed on a one-page bill: a few lines, not a letter.
+        max_length=500,
         blank=True,
         help_text="Printed on the bill, e.g. warranty on the replaced part.",
     )

@@ -42,7 +42,7 @@ class Lead(TimeStampedModel):
     )
     email = models.EmailField("email", blank=True)
     source = models.CharField("source", max_length=10, choices=LeadSource.choices)
-    requirement = models.TextField("what they want")
+    requirement = models.TextField("what they want", max_length=1000)
     estimated_value = models.DecimalField(
         "estimated value",
         max_digits=12,

@@ -23,7 +23,7 @@ class Customer(TimeStampedModel):
         help_text="Stored as +91…: 98450 12345, +91 98450 12345 and 919845012345 are the same.",
     )
     email = models.EmailField("email", blank=True)
-    notes = models.TextField("notes", blank=True)
+    notes = models.TextField("notes", max_length=2000, blank=True)
 
     history = HistoricalRecords()
 

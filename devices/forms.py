@@ -1,3 +1,4 @@
+import datetime
 import uuid
 
 from django import forms
@@ -5,6 +6,7 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.validators import MinValueValidator
 from django.utils import timezone
+from django.utils.formats import date_format
 
 from billing.models import PaymentMode
 from customers.forms import CustomerContactForm
@@ -43,6 +45,19 @@ class DateInput(forms.DateInput):
 def _not_in_past(value):
     if value and value < timezone.localdate():
         raise ValidationError("The date cannot be in the past.", code="date_in_past")
+
+
+# A promise further out than this is a slip of the keyboard (2062 for 2026), not a repair.
+PROMISE_HORIZON_DAYS = 365
+
+
+def _within_a_year(value):
+    latest = timezone.localdate() + datetime.timedelta(days=PROMISE_HORIZON_DAYS)
+    if value and value > latest:
+        raise ValidationError(
+            f"Pick a date within a year (by {date_format(latest, 'j M Y')}).",
+            code="date_too_far",
+        )
 
 
 class MultipleFileInput(forms.FileInput):
@@ -153,7 +168,7 @@ class IntakeForm(CustomerContactForm):
         f["expected_delivery_date"].widget = DateInput(
             attrs={"min": timezone.localdate().isoformat()}
         )
-        f["expected_delivery_date"].validators.append(_not_in_past)
+        f["expected_delivery_date"].validators += [_not_in_past, _within_a_year]
         f["expected_budget"].widget.attrs.update({"placeholder": "0.00", "step": "0.01"})
         f["advance_amount"].widget.attrs.update({"placeholder": "0.00", "step": "0.01"})
 
@@ -270,7 +285,7 @@ class ReassignForm(forms.Form):
     )
     expected_delivery_date = forms.DateField(
         label="New expected date",
-        validators=[_not_in_past],
+        validators=[_not_in_past, _within_a_year],
         error_messages={"required": "Enter the new expected date."},
     )
     reason = forms.CharField(

@@ -65,7 +65,9 @@ class Device(TimeStampedModel):
     model = models.CharField("model", max_length=120, blank=True)
     serial_number = models.CharField("serial number", max_length=120, blank=True)
     issue_description = models.TextField(
-        "issue", help_text="The problem in the customer's words, e.g. “No power on”."
+        "issue",
+        max_length=1000,
+        help_text="The problem in the customer's words, e.g. “No power on”.",
     )
     accessories = models.CharField(
         "accessories received",
@@ -304,8 +306,8 @@ class Service(TimeStampedModel):
     """The work record of a device: diagnosis, work done, labour charge, spare parts."""
 
     device = models.OneToOneField(Device, on_delete=models.CASCADE, related_name="service")
-    diagnosis = models.TextField("diagnosis", blank=True)
-    work_done = models.TextField("work done", blank=True)
+    diagnosis = models.TextField("diagnosis", max_length=2000, blank=True)
+    work_done = models.TextField("work done", max_length=2000, blank=True)
     labour_charge = models.DecimalField(
         "labour charge",
         max_digits=12,
