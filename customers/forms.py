@@ -56,7 +56,7 @@ class CustomerContactForm(forms.Form):
 
     @classmethod
     def for_customer(cls, customer: Customer) -> "CustomerContactForm":
-        return cls(
+        form = cls(
             initial={
                 "whatsapp_number": customer.whatsapp_display,
                 "name": customer.name,
@@ -64,3 +64,27 @@ class CustomerContactForm(forms.Form):
                 "email": customer.email,
             }
         )
+        form.show_on_file(customer)
+        return form
+
+    def show_on_file(self, customer: Customer) -> None:
+        """A known customer's details are shown, not edited, at the counter: intake keeps
+        what is on file (a family member bringing a device must not rename the account).
+        An empty location or email stays open: intake fills it in."""
+        for name in ("name", "location", "email"):
+            if getattr(customer, name):
+                self.fields[name].widget.attrs["readonly"] = True
+                self.fields[name].help_text = ON_FILE_HELP
+
+
+ON_FILE_HELP = "On file for this number; a manager can change it in the back office."
+
+
+def details_kept(customer: Customer, typed: dict) -> list[str]:
+    """The contact details typed at the counter that differ from what is on file for an
+    existing customer (and so were not saved)."""
+    return [
+        Customer._meta.get_field(name).verbose_name
+        for name in ("name", "location", "email")
+        if typed.get(name) and getattr(customer, name) and typed[name] != getattr(customer, name)
+    ]

@@ -80,6 +80,46 @@ def test_intake_for_a_known_number_in_another_format_reuses_the_customer(client_
 
 
 @pytest.mark.django_db
+def test_details_typed_over_a_known_customers_are_kept_on_file_and_the_clerk_is_told(
+    client_for, front_desk
+):
+    from django.contrib.messages import get_messages
+
+    existing = CustomerFactory(
+        whatsapp_number="+919845012345", name="John Doe", location="Jayanagar", email=""
+    )
+    response = client_for(front_desk).post(
+        URL,
+        intake_data(name="Johnny Different", location="Koramangala", email="j@example.in"),
+    )
+
+    existing.refresh_from_db()
+    assert (existing.name, existing.location) == ("John Doe", "Jayanagar")
+    assert existing.email == "j@example.in"  # an empty email is filled in
+    said = [str(m) for m in get_messages(response.wsgi_request) if m.level_tag == "info"]
+    assert said == [
+        "The name and location on file for John Doe were kept, not the ones typed; a manager "
+        "can change them in the back office."
+    ]
+
+
+@pytest.mark.django_db
+def test_a_known_customers_details_are_shown_read_only_at_the_counter(client_for, front_desk):
+    customer = CustomerFactory(whatsapp_number="+919845012345", name="Meera Nair", email="")
+    client = client_for(front_desk)
+
+    filled = client.get(reverse("customers:lookup"), {"whatsapp_number": "98450 12345"})
+    prefilled = client.get(URL, {"customer": customer.pk})
+
+    for response in (filled, prefilled):
+        html = response.content.decode()
+        name_input = html[html.index('name="name"') :].split(">", 1)[0]
+        email_input = html[html.index('name="email"') :].split(">", 1)[0]
+        assert "readonly" in name_input
+        assert "readonly" not in email_input  # nothing on file: intake fills it in
+
+
+@pytest.mark.django_db
 def test_known_customer_needs_no_name_but_a_new_one_does(client_for, front_desk):
     client = client_for(front_desk)
     response = client.post(URL, intake_data(name=""))

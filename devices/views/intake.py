@@ -6,6 +6,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_GET, require_http_methods
 
 from billing.models import PaymentMode
+from customers.forms import details_kept
 from customers.models import Customer
 from customers.selectors import customer_lookup_context
 from telite.permissions import STAFF, role_required
@@ -49,6 +50,13 @@ def add_device(request):
                     f"{device.job_number} taken in for {device.customer.name}. "
                     "Print the slip for the customer.",
                 )
+                if kept := details_kept(device.customer, form.customer_data()):
+                    messages.info(
+                        request,
+                        f"The {' and '.join(kept)} on file for {device.customer.name} were "
+                        "kept, not the ones typed; a manager can change them in the back "
+                        "office.",
+                    )
                 return redirect("devices:slip", pk=device.pk)
         files_dropped = bool(request.FILES)
         lookup = customer_lookup_context(request.POST.get("whatsapp_number", ""))
@@ -71,6 +79,8 @@ def add_device(request):
             lookup = customer_lookup_context(customer.whatsapp_number)
             lookup_filled = customer.whatsapp_number
         form = IntakeForm(initial=initial)
+    if lookup and lookup["state"] == "existing":
+        form.show_on_file(lookup["customer"])
     return render(
         request,
         "devices/intake.html",
