@@ -144,3 +144,20 @@ class DeviceFilter(django_filters.FilterSet):
         if user is None or not user.is_authenticated:
             return queryset.none()
         return queryset.filter(assigned_to=user)
+
+
+class UnassignedFilter(DeviceFilter):
+    """The assignment list (all received, none assigned): search, customer, received dates."""
+
+    status = None
+    technician = None
+    overdue = None
+    mine = None
+
+
+class OverdueFilter(DeviceFilter):
+    """The overdue list (all late by definition): search, technician, customer, dates."""
+
+    status = None
+    overdue = None
+    mine = None

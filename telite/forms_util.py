@@ -139,3 +139,16 @@ def applied_filters(filterset) -> dict:
         return {}
     filterset.form.is_valid()
     return filterset.form.cleaned_data
+
+
+def style_filter_form(form) -> None:
+    """Bootstrap classes on a django-filter form's widgets, small to fit one bar
+    (``templates/_filter_bar.html``), whatever size the filter set declared."""
+    for field in form.fields.values():
+        widget = field.widget
+        if isinstance(widget, forms.HiddenInput):
+            continue
+        if isinstance(widget, forms.Select):
+            widget.attrs["class"] = "form-select form-select-sm"
+        else:
+            widget.attrs["class"] = "form-control form-control-sm"

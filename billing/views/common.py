@@ -1,6 +1,5 @@
 """Small helpers the billing views share."""
 
-from django import forms
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect
 from django.urls import reverse
@@ -47,15 +46,3 @@ def days_since(moment) -> int:
     if not moment:
         return 0
     return (timezone.localdate() - timezone.localdate(moment)).days
-
-
-def style_filter_form(form) -> None:
-    """Bootstrap classes on a django-filter form's widgets (small, to fit one bar)."""
-    for field in form.fields.values():
-        widget = field.widget
-        if isinstance(widget, forms.HiddenInput):
-            continue
-        if isinstance(widget, forms.Select):
-            widget.attrs.setdefault("class", "form-select form-select-sm")
-        else:
-            widget.attrs.setdefault("class", "form-control form-control-sm")

@@ -8,7 +8,7 @@ from django.core.paginator import Paginator
 from django.shortcuts import render
 
 from customers.models import Customer
-from telite.forms_util import applied_filters
+from telite.forms_util import applied_filters, style_filter_form
 from telite.pagecache import cached_page
 from telite.pagination import CappedPaginator
 from telite.permissions import STAFF, role_required
@@ -24,7 +24,7 @@ from ..selectors import (
 from ..selectors import (
     closed_devices as closed_devices_qs,
 )
-from .common import PAGE_SIZE, style_filter_form
+from .common import PAGE_SIZE
 from .rows import closed_row, delivery_row
 
 

@@ -417,3 +417,53 @@ def test_a_refused_reassign_of_a_row_not_on_the_page_says_why_in_the_message(
     said = " ".join(str(m) for m in response.context["messages"])
     assert "cannot be in the past" in said
     assert "Give a reason" in said
+
+
+# --- filters (SPEC §4: every list filters and searches) --------------------------------
+
+
+def _shown(response):
+    return {row["pk"] for row, _form in response.context["rows"]}
+
+
+@pytest.mark.django_db
+def test_the_assign_list_searches_and_filters_by_day_received(client_for, manager):
+    from customers.tests.factories import CustomerFactory
+
+    meera = CustomerFactory(name="Meera Nair", whatsapp_number="+919447012345")
+    hers = DeviceFactory(customer=meera)
+    other = DeviceFactory()
+    old = DeviceFactory()
+    old.received_at = timezone.now() - datetime.timedelta(days=20)
+    old.save(update_fields=["received_at"])
+    client = client_for(manager)
+
+    assert _shown(client.get(ASSIGN, {"q": "meera"})) == {hers.pk}
+    assert _shown(client.get(ASSIGN, {"q": "94470 12345"})) == {hers.pk}
+    assert _shown(client.get(ASSIGN, {"q": hers.job_number})) == {hers.pk}
+    recent = client.get(ASSIGN, {"received_after": days(-2).isoformat()})
+    assert _shown(recent) == {hers.pk, other.pk}
+    # The badge still counts every device waiting.
+    assert recent.context["unassigned_count"] == 3
+    assert "3 unassigned" in recent.content.decode()
+
+
+@pytest.mark.django_db
+def test_the_overdue_list_filters_by_technician_and_searches(
+    client_for, manager, other_technician, late_devices
+):
+    client = client_for(manager)
+
+    by_tech = client.get(OVERDUE, {"technician": other_technician.pk})
+    assert _shown(by_tech) == {late_devices["very"].pk}
+    assert by_tech.context["overdue_count"] == 3
+    found = client.get(OVERDUE, {"q": late_devices["bit"].job_number})
+    assert _shown(found) == {late_devices["bit"].pk}
+
+
+@pytest.mark.django_db
+def test_a_filter_that_matches_nothing_says_so_not_that_all_is_well(client_for, manager):
+    DeviceFactory(expected_delivery_date=days(-2))
+    html = client_for(manager).get(OVERDUE, {"q": "no such thing"}).content.decode()
+    assert "No overdue device matches these filters" in html
+    assert "Nothing is overdue" not in html

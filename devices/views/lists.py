@@ -10,13 +10,13 @@ from django.utils import timezone
 from django.views.decorators.http import require_GET, require_http_methods
 
 from customers.models import Customer
-from telite.forms_util import options_html
+from telite.forms_util import options_html, style_filter_form
 from telite.pagecache import cached_page
 from telite.pagination import CappedPaginator
 from telite.permissions import MANAGERS, STAFF, has_role, role_required
 from telite.urls_util import route_url
 
-from ..filters import DeviceFilter
+from ..filters import DeviceFilter, OverdueFilter, UnassignedFilter
 from ..forms import AssignForm, ReassignForm
 from ..models import Device, DeviceStatus
 from ..rows import device_cells
@@ -165,7 +165,8 @@ def device_assign(request):
             + " ".join(e for errs in form.errors.values() for e in errs),
         )
     # 25 a page: each row carries a form, and a backlog must not make the page crawl.
-    page = Paginator(unassigned_devices(), PAGE_SIZE).get_page(request.GET.get("page"))
+    found, filtered = _workshop_filter(request, UnassignedFilter, unassigned_devices())
+    page = Paginator(found.qs, PAGE_SIZE).get_page(request.GET.get("page"))
     today = timezone.localdate()
     rows = [(assign_row(d, today), failed.get(d.pk)) for d in page.object_list]
     technicians = _technicians()
@@ -173,6 +174,11 @@ def device_assign(request):
         request,
         "devices/assign.html",
         {
+            "filter": found,
+            "filtered": filtered,
+            "clear_url": reverse("devices:device_assign"),
+            # The badge counts every device waiting, whatever the filters show.
+            "unassigned_count": unassigned_devices().count() if filtered else page.paginator.count,
             "rows": rows,
             "assign_url": route_url("devices:device_assign"),
             "page": page,
@@ -181,6 +187,15 @@ def device_assign(request):
             "today": timezone.localdate(),
         },
     )
+
+
+def _workshop_filter(request, filterset_class, queryset):
+    """The assignment and overdue lists' filter bar (SPEC §4: every list filters and
+    searches): the filter set, and whether anything is asked of it."""
+    params = {k: v for k, v in request.GET.items() if k != "page" and v}
+    found = filterset_class(request.GET if params else None, queryset=queryset, request=request)
+    style_filter_form(found.form)
+    return found, bool(params)
 
 
 def _htmx_redirect(url):
@@ -235,7 +250,8 @@ def overdue(request):
     technicians = _technicians() if can_reassign else []
     # 25 a page. Each row's reassign fields are plain values (its current technician, due
     # tomorrow); a refused row carries its bound form, with what was typed and the errors.
-    page = Paginator(overdue_devices(request.user), PAGE_SIZE).get_page(request.GET.get("page"))
+    found, filtered = _workshop_filter(request, OverdueFilter, overdue_devices(request.user))
+    page = Paginator(found.qs, PAGE_SIZE).get_page(request.GET.get("page"))
     tomorrow = (timezone.localdate() + datetime.timedelta(days=1)).isoformat()
     rows = [
         (overdue_row(d, tomorrow, failed.get(d.pk)), failed.get(d.pk)) for d in page.object_list
@@ -247,6 +263,10 @@ def overdue(request):
             "rows": rows,
             "page": page,
             "can_reassign": can_reassign,
+            "filter": found,
+            "filtered": filtered,
+            "clear_url": reverse("devices:overdue"),
+            "overdue_count": overdue_devices().count() if filtered else page.paginator.count,
             "technicians": technicians,
             "technician_options": _technician_options(technicians),
             "today": timezone.localdate(),

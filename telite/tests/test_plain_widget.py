@@ -4,9 +4,9 @@ import pytest
 from django.test.html import parse_html
 
 from billing.filters import ClosedDeviceFilter, DeliveryFilter, PaymentFilter
-from billing.views.common import style_filter_form
 from devices.filters import DeviceFilter
 from devices.models import Device
+from telite.forms_util import style_filter_form
 from telite.templatetags.telite import plain_widget
 
 pytestmark = pytest.mark.django_db
