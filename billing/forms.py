@@ -209,7 +209,8 @@ class BillCorrectionForm(ServiceErrorsMixin, NoTagHelperMixin, forms.Form):
     def clean(self):
         data = super().clean()
         description, price = data.get("description"), data.get("unit_price")
-        if description and not price:
+        # A price refused by its own field (negative, not a number) already says why.
+        if description and not price and "unit_price" not in self.errors:
             self.add_error("unit_price", "Enter the price of the extra charge.")
         if price and not description:
             self.add_error("description", "Describe the extra charge.")

@@ -245,7 +245,7 @@ def _issue_bill(
         )
         record_event(
             device,
-            kind=DeviceEvent.Kind.PAYMENT,
+            kind=DeviceEvent.Kind.REFUND,
             by=by,
             to_value=f"-{format_money(refund)}",
             note=f"Refund of the advance above the bill total, {Payment.Mode(refund_mode).label}",
@@ -435,9 +435,13 @@ def delivery_complete(
     if bill.balance > ZERO:
         due = format_money(bill.balance)
         if not allow_balance_due:
+            instead = (
+                "tick “Deliver with balance due” and give a reason"
+                if is_manager(by)
+                else "ask a manager to deliver with the balance due"
+            )
             raise ValidationError(
-                f"{due} is still due on bill {bill.number}. Take the payment first, or ask a "
-                "manager to deliver with the balance due.",
+                f"{due} is still due on bill {bill.number}. Take the payment first, or {instead}.",
                 code="balance_due",
             )
         if not is_manager(by):
@@ -506,7 +510,7 @@ def return_unrepaired(
         )
         record_event(
             locked,
-            kind=DeviceEvent.Kind.PAYMENT,
+            kind=DeviceEvent.Kind.REFUND,
             by=by,
             to_value=f"-{format_money(held)}",
             note=f"Advance refunded, {Payment.Mode(refund_mode).label}",

@@ -233,6 +233,7 @@ class DeviceEvent(models.Model):
         RETURNED = "returned", "Returned unrepaired"
         REOPENED = "reopened", "Reopened"
         PAYMENT = "payment", "Payment received"
+        REFUND = "refund", "Refund paid"
         BILL_CHANGED = "bill_changed", "Bill changed"
         NOTE = "note", "Note"
 

@@ -212,9 +212,15 @@ def service_of(device: Device) -> Service:
 def _lock_open_device(device: Device, what: str) -> Device:
     locked = Device.objects.select_for_update().get(pk=device.pk)
     if locked.status not in Device.OPEN:
+        # Only a device waiting for delivery can be reopened; one handed back is done.
+        then = (
+            " A manager must reopen it first."
+            if locked.status == Device.Status.READY
+            else " It has been handed back."
+        )
         raise ValidationError(
             f"{locked.job_number} is {locked.get_status_display().lower()}: {what} cannot "
-            "change any more. A manager must reopen it first.",
+            f"change any more.{then}",
             code="device_closed",
         )
     return locked

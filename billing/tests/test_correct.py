@@ -242,3 +242,19 @@ def test_lowering_a_handed_back_devices_balance_raises_no_alarm(john_doe, client
     assert bill.balance == Decimal("400.00")
     said = get_messages(response.wsgi_request)
     assert [m.level_tag for m in said] == ["success"]
+
+
+def test_a_negative_extra_charge_is_refused_once_for_what_it_is(john_doe, client_for, manager):
+    _device, bill = john_doe
+    response = client_for(manager).post(
+        reverse("billing:correct_bill", args=[bill.pk]),
+        {
+            "discount": "0",
+            "description": "Backup",
+            "quantity": "1",
+            "unit_price": "-5",
+            "reason": "Forgot",
+        },
+    )
+    errors = response.context["form"].errors["unit_price"]
+    assert len(errors) == 1 and "greater than or equal to 0" in errors[0]

@@ -109,6 +109,9 @@ def test_return_without_charge_refunds_the_advance_and_issues_no_bill(make_devic
     assert device.return_reason == "Declined estimate"
     refund = Refund.objects.get()
     assert (refund.amount, refund.bill) == (Decimal("300.00"), None)
+    # The timeline says money went out, not that a payment came in.
+    event = device.events.get(kind=DeviceEvent.Kind.REFUND)
+    assert (event.get_kind_display(), event.to_value) == ("Refund paid", "-₹300.00")
 
 
 def test_return_with_an_inspection_charge_issues_a_one_line_bill(make_device, front_desk):
@@ -242,3 +245,13 @@ def test_delivery_list_query_count_does_not_grow_with_rows(
     with django_assert_max_num_queries(10):
         response = client.get(reverse("billing:delivery_ready"))
     assert response.content.decode().count('<tbody id="delivery-') == 25
+
+
+def test_a_manager_delivering_with_a_balance_is_told_what_to_tick(john_doe, manager, front_desk):
+    device, _bill = john_doe
+    with pytest.raises(ValidationError) as refused:
+        services.delivery_complete(device=device, by=manager)
+    assert "tick “Deliver with balance due”" in refused.value.messages[0]
+    with pytest.raises(ValidationError) as refused:
+        services.delivery_complete(device=device, by=front_desk)
+    assert "ask a manager" in refused.value.messages[0]

@@ -140,7 +140,7 @@ def test_service_of_a_closed_device_cannot_change(status, client_for, manager, t
 
     response = client.post(reverse("devices:service", args=[device.pk]), service_post())
     assert response.status_code == 200
-    assert "reopen it first" in " ".join(response.context["form"].non_field_errors())
+    assert "cannot change any more" in " ".join(response.context["form"].non_field_errors())
     assert Service.objects.get(device=device).diagnosis == "As billed"
 
     response = client.post(
@@ -148,9 +148,9 @@ def test_service_of_a_closed_device_cannot_change(status, client_for, manager, t
         {"name": "RAM", "quantity": 1, "unit_cost": "900"},
         **HTMX,
     )
-    assert "reopen it first" in response.content.decode()
+    assert "cannot change any more" in response.content.decode()
     response = client.post(reverse("devices:part_delete", args=[device.pk, part.pk]), **HTMX)
-    assert "reopen it first" in response.content.decode()
+    assert "cannot change any more" in response.content.decode()
     assert list(SparePart.objects.all()) == [part]
     assert not device.events.exists()
 
@@ -420,3 +420,18 @@ def test_service_page_query_count_does_not_grow_with_parts_and_events(
         response = client.get(url)
     assert len(response.context["parts"]) == 31
     assert len(many.captured_queries) == len(few.captured_queries)
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(
+    ("status", "then"),
+    [(DeviceStatus.READY, "reopen it first"), (DeviceStatus.DELIVERED, "handed back")],
+)
+def test_a_closed_job_says_what_can_still_be_done(status, then, technician, manager):
+    from django.core.exceptions import ValidationError
+
+    device = DeviceFactory(status=status, assigned_to=technician)
+    ServiceFactory(device=device)
+    with pytest.raises(ValidationError) as refused:
+        part_add(device=device, by=manager, name="Fan", quantity=1, unit_cost="100")
+    assert then in refused.value.messages[0]
