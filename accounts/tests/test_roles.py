@@ -89,6 +89,16 @@ def test_ensure_admin_creates_one_admin_only_once(db, capsys):
     assert "already exists" in capsys.readouterr().out
 
 
+@pytest.mark.parametrize(("flags", "technician"), [({}, False), ({"technician": True}, True)])
+def test_the_first_admin_is_a_technician_only_when_asked(db, flags, technician):
+    # The owner in every technician list and workload table was a demo's first surprise;
+    # a one-person shop asks for it (or ticks it on the Users page later).
+    from django.core.management import call_command
+
+    call_command("ensure_admin", password="First-login-2026", **flags)
+    assert User.objects.get(role=Role.ADMIN).is_technician is technician
+
+
 def test_ensure_admin_says_where_to_log_in(db, capsys):
     from django.core.management import call_command
 
