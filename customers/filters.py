@@ -1,6 +1,9 @@
 import django_filters
 from django import forms
 
+from telite.dates import day_end, day_start
+from telite.forms_util import DateRangeForm
+
 from .models import Customer
 from .selectors import customer_search
 
@@ -29,6 +32,12 @@ class CustomerFilter(django_filters.FilterSet):
         label="With devices in the shop",
         widget=forms.CheckboxInput,
     )
+    added_after = django_filters.DateFilter(
+        label="Added from", method="added_from", widget=forms.DateInput(attrs={"type": "date"})
+    )
+    added_before = django_filters.DateFilter(
+        label="Added to", method="added_to", widget=forms.DateInput(attrs={"type": "date"})
+    )
     sort = django_filters.ChoiceFilter(
         method="sort_by",
         label="Sort by",
@@ -39,9 +48,16 @@ class CustomerFilter(django_filters.FilterSet):
     class Meta:
         model = Customer
         fields = []
+        form = DateRangeForm
 
     def search(self, queryset, name, value):
         return customer_search(queryset, value)
+
+    def added_from(self, queryset, name, value):
+        return queryset.filter(created_at__gte=day_start(value))
+
+    def added_to(self, queryset, name, value):
+        return queryset.filter(created_at__lt=day_end(value))
 
     def only_with_open(self, queryset, name, value):
         return queryset.filter(open_count__gt=0) if value else queryset

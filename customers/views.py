@@ -25,7 +25,11 @@ def customer_list(request):
     return render(
         request,
         "customers/customer_list.html",
-        {"filter": filterset, "page": page},
+        {
+            "filter": filterset,
+            "page": page,
+            "date_fields": [filterset.form["added_after"], filterset.form["added_before"]],
+        },
     )
 
 

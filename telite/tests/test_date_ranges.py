@@ -16,6 +16,8 @@ LISTS = [
     ("billing:closed_devices", "closed"),
     ("billing:payment_list", "received"),
     ("crm:lead_list", "created"),
+    ("billing:delivery_ready", "ready"),
+    ("customers:customer_list", "added"),
 ]
 
 
@@ -99,6 +101,31 @@ def test_closed_history_keeps_its_customer_banner_when_a_date_is_refused(client_
     )
 
     assert response.context["customer"] == customer
+
+
+@pytest.mark.django_db
+def test_the_delivery_list_and_the_customers_filter_by_their_dates(client_for, owner):
+    from devices.models import DeviceStatus
+
+    now = timezone.now()
+    today = timezone.localdate()
+    waiting_long = DeviceFactory(status=DeviceStatus.READY)
+    waiting_long.ready_at = now - datetime.timedelta(days=20)
+    waiting_long.save(update_fields=["ready_at"])
+    waiting_since_today = DeviceFactory(status=DeviceStatus.READY)
+    waiting_since_today.ready_at = now
+    waiting_since_today.save(update_fields=["ready_at"])
+    old_customer = CustomerFactory()
+    old_customer.created_at = now - datetime.timedelta(days=400)
+    old_customer.save(update_fields=["created_at"])
+    client = client_for(owner)
+    before = (today - datetime.timedelta(days=10)).isoformat()
+
+    delivery = client.get(reverse("billing:delivery_ready"), {"ready_before": before})
+    customers = client.get(reverse("customers:customer_list"), {"added_before": before})
+
+    assert [row["pk"] for row in delivery.context["rows"]] == [waiting_long.pk]
+    assert [c.pk for c in customers.context["page"].object_list] == [old_customer.pk]
 
 
 def _range_form(data):
