@@ -4,11 +4,11 @@ from django.db.models import Count, Q
 from django.urls import reverse
 from django.utils.html import format_html
 
+from devices.models import Device
 from telite.admin_history import GuardedHistoryAdmin
 from telite.phone import normalize_phone, try_normalize_phone
 
 from .models import Customer
-from .selectors import IN_SHOP_STATUSES
 
 
 class OpenDevicesFilter(admin.SimpleListFilter):
@@ -76,7 +76,7 @@ class CustomerAdmin(GuardedHistoryAdmin):
             .annotate(
                 device_count=Count("devices", distinct=True),
                 open_count=Count(
-                    "devices", filter=Q(devices__status__in=IN_SHOP_STATUSES), distinct=True
+                    "devices", filter=Q(devices__status__in=Device.IN_SHOP), distinct=True
                 ),
             )
         )

@@ -7,9 +7,6 @@ from telite.phone import PHONE_NOISE, phone_search_q, try_normalize_phone
 
 from .models import Customer
 
-# In the shop: being repaired or waiting to be collected (a customer with a repaired device
-# on the shelf has it "in the shop" as much as one under repair). The device model's groups.
-IN_SHOP_STATUSES = tuple(Device.IN_SHOP)
 # Digits a number needs before the look-up says anything (a 10-digit Indian mobile).
 LOOKUP_MIN_DIGITS = 10
 
@@ -18,7 +15,7 @@ def customers_with_counts() -> QuerySet[Customer]:
     """Customers with how many devices they brought and how many are still in the shop."""
     return Customer.objects.annotate(
         device_count=Count("devices", distinct=True),
-        open_count=Count("devices", filter=Q(devices__status__in=IN_SHOP_STATUSES), distinct=True),
+        open_count=Count("devices", filter=Q(devices__status__in=Device.IN_SHOP), distinct=True),
     )
 
 

@@ -1,7 +1,7 @@
 """The device list's filters: the query parameters other pages link with.
 
 ``/devices/?q=&status=&technician=<id>&customer=<id>&received_after=YYYY-MM-DD
-&received_before=YYYY-MM-DD&overdue=1&mine=1``
+&received_before=YYYY-MM-DD&overdue=1&in_shop=1&mine=1``
 """
 
 import django_filters
@@ -112,6 +112,7 @@ class DeviceFilter(django_filters.FilterSet):
         method="received_to", label="Received to", widget=DateInput
     )
     overdue = FlagFilter(method="only_overdue", label="Overdue only")
+    in_shop = FlagFilter(method="only_in_shop", label="In the shop only")
     mine = FlagFilter(method="only_mine", label="My jobs only")
 
     class Meta:
@@ -137,6 +138,10 @@ class DeviceFilter(django_filters.FilterSet):
             status__in=Device.OPEN, expected_delivery_date__lt=timezone.localdate()
         )
 
+    def only_in_shop(self, queryset, name, value):
+        # What a customer's "in the shop" count counts (Device.IN_SHOP).
+        return queryset.filter(status__in=Device.IN_SHOP) if value else queryset
+
     def only_mine(self, queryset, name, value):
         if not value:
             return queryset
@@ -152,6 +157,7 @@ class UnassignedFilter(DeviceFilter):
     status = None
     technician = None
     overdue = None
+    in_shop = None
     mine = None
 
 
@@ -160,4 +166,5 @@ class OverdueFilter(DeviceFilter):
 
     status = None
     overdue = None
+    in_shop = None
     mine = None

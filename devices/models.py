@@ -41,7 +41,8 @@ class Device(TimeStampedModel):
     # Named groups so code asks "is it open?" instead of repeating lists.
     OPEN = (DeviceStatus.RECEIVED, DeviceStatus.ASSIGNED)  # still in the workshop
     TERMINAL = (DeviceStatus.DELIVERED, DeviceStatus.RETURNED)  # handed back
-    IN_SHOP = (DeviceStatus.RECEIVED, DeviceStatus.ASSIGNED, DeviceStatus.READY)  # not yet
+    # In the shop: being repaired, or repaired and waiting to be collected.
+    IN_SHOP = (DeviceStatus.RECEIVED, DeviceStatus.ASSIGNED, DeviceStatus.READY)
     # Out of the workshop: repaired and billed, or returned unrepaired (the closed history).
     FINISHED = (DeviceStatus.READY, DeviceStatus.DELIVERED, DeviceStatus.RETURNED)
 

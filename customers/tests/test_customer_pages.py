@@ -66,6 +66,11 @@ def test_list_shows_computed_counts_and_money(client_for, front_desk, technician
     assert rows["Zara"].billed is None and rows["Zara"].device_count == 0
     html = response.content.decode()
     assert "₹2,500.00" in html and "₹500.00" in html
+    # The "in the shop" count opens the list of exactly those devices.
+    link = f"/devices/?customer={john.pk}&amp;in_shop=1"
+    assert link in html
+    listed = client_for(front_desk).get(link.replace("&amp;", "&"))
+    assert len(listed.context["rows"]) == rows["John Doe"].open_count
 
 
 @pytest.mark.django_db
