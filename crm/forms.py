@@ -7,6 +7,7 @@ from django.core.exceptions import ValidationError
 from django.utils import timezone
 
 from accounts.models import User
+from telite.forms_util import reversed_range
 from telite.phone import normalize_phone
 
 from . import services
@@ -238,7 +239,7 @@ class MetricsPeriodForm(forms.Form):
         start = cleaned.get("start") or today.replace(day=1)
         end = cleaned.get("end") or today
         if start > end:
-            raise forms.ValidationError("The start date must be on or before the end date.")
+            raise forms.ValidationError(reversed_range("From", "To", start))
         if (end - start) > datetime.timedelta(days=self.MAX_DAYS):
             raise forms.ValidationError("Choose a period of at most ten years.")
         cleaned["start"], cleaned["end"] = start, end

@@ -100,7 +100,7 @@ def bill_totals(*, today: datetime.date) -> dict:
     return {"count": row["count"], "amount": to_money(row["amount"])}
 
 
-def payment_totals(*, today: datetime.date) -> dict:
+def payments_today(*, today: datetime.date) -> dict:
     """Payments received today (count and amount) and refunds paid out today, two queries.
 
     The card shows what came in and, beside it, what went back, as the payments list
@@ -197,7 +197,7 @@ def dashboard_context(user) -> dict:
     technician = bool(getattr(user, "is_technician", False))
     devices = device_counts(today=today, user=user if technician else None)
     bills = bill_totals(today=today)
-    payments = payment_totals(today=today)
+    payments = payments_today(today=today)
     leads = lead_counts(today=today)
     devices_url = "devices:device_list"
 

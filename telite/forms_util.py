@@ -123,11 +123,17 @@ class DateRangeForm(forms.Form):
             start_day, end_day = cleaned.get(name), cleaned.get(end)
             if start_day and end_day and end_day < start_day:
                 self.add_error(
-                    end,
-                    f"“{self.fields[end].label}” is before “{self.fields[name].label}”: "
-                    f"pick a day on or after {date_format(start_day, 'j M Y')}.",
+                    end, reversed_range(self.fields[name].label, self.fields[end].label, start_day)
                 )
         return cleaned
+
+
+def reversed_range(start_label: str, end_label: str, start_day) -> str:
+    """What every date range says of a "to" day before its "from" day."""
+    return (
+        f"“{end_label}” is before “{start_label}”: pick a day on or after "
+        f"{date_format(start_day, 'j M Y')}."
+    )
 
 
 def applied_filters(filterset) -> dict:

@@ -533,7 +533,9 @@ def test_metrics_with_a_backwards_period_explain_and_fall_back(client_for, front
         reverse("crm:lead_metrics"), {"start": "2026-05-10", "end": "2026-05-01"}
     )
     assert response.status_code == 200
-    assert "start date must be on or before" in response.content.decode()
+    html = response.content.decode()
+    assert "“To” is before “From”: pick a day on or after 10 May 2026." in html
+    assert "Showing this month instead" in html
 
 
 def test_metrics_query_count_is_fixed(client_for, front_desk):

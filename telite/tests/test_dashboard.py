@@ -147,10 +147,14 @@ def test_closed_today_uses_the_shop_day_and_counts_repaired_and_returned_devices
 
 def test_the_closed_figures_match_the_lists_they_open(shop_day, front_desk, client_for):
     # The card's number is the number of rows its link shows, today and in total.
-    card = _cards(dashboard_context(front_desk))["Closed today"]
+    context = dashboard_context(front_desk)
+    card = _cards(context)["Closed today"]
     client = client_for(front_desk)
 
-    for url, figure in [(card["url"], card["value"]), (card["extra_url"], 3)]:
+    for url, figure in [
+        (card["url"], card["value"]),
+        (card["extra_url"], context["devices"]["closed_total"]),
+    ]:
         listed = client.get(url).context["page"].paginator.count
         assert listed == figure, url
 
