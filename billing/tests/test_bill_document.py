@@ -97,14 +97,14 @@ def test_the_pdf_renders_every_character_with_a_real_glyph(john_doe, client_for,
     assert not problems, problems
 
 
-def _upload_logo(shop) -> bytes:
+def _upload_logo(shop, colour=(15, 76, 92)) -> bytes:
     import io
 
     from django.core.files.base import ContentFile
     from PIL import Image
 
     buffer = io.BytesIO()
-    Image.new("RGB", (120, 60), (15, 76, 92)).save(buffer, format="PNG")
+    Image.new("RGB", (120, 60), colour).save(buffer, format="PNG")
     shop.logo.save("logo.png", ContentFile(buffer.getvalue()))
     return buffer.getvalue()
 
@@ -136,6 +136,27 @@ def test_a_new_logo_gets_a_new_address_on_the_bill_page(john_doe, shop, client_f
     second = re.search(r'class="bill-logo" src="([^"]+)"', client.get(url).content.decode())
 
     assert first.group(1) != second.group(1)
+
+
+def test_a_worker_with_stale_settings_serves_the_new_logo_it_is_asked_for(shop, client_for, owner):
+    # Another worker rendered the page after an upload; this one's copy of the settings
+    # (kept up to a minute) still names the old file. The browser keeps what it gets under
+    # the new address for a day, so it must get the new logo.
+    import time
+
+    from billing import models as billing_models
+
+    _upload_logo(shop)
+    stale = billing_models.ShopSettings.objects.get(pk=1)
+    new_logo = _upload_logo(shop, colour=(200, 30, 30))
+    new_name = billing_models.ShopSettings.objects.get(pk=1).logo.name
+    billing_models._shop_settings_cache["row"] = (time.monotonic(), stale)
+
+    response = client_for(owner).get(reverse("billing:shop_logo"), {"v": new_name})
+
+    assert response.status_code == 200
+    assert response["Cache-Control"] == "private, max-age=86400"
+    assert b"".join(response.streaming_content) == new_logo
 
 
 def test_without_a_logo_its_address_is_not_found(client_for, owner, shop):

@@ -18,7 +18,7 @@ from telite.permissions import MANAGERS, STAFF, is_manager, role_required
 
 from .. import services
 from ..forms import BillCorrectionForm
-from ..models import Bill
+from ..models import Bill, ShopSettings
 from ..pdf import bill_pdf_bytes, stored_bill_pdf
 from ..selectors import bill_for_device, bill_row_for_device, shop_settings
 
@@ -157,6 +157,11 @@ def shop_logo(request):
     """Logged-in staff: the shop's logo for the bill page, streamed by the app (uploaded
     files have no public URL). The PDF reads the same file from disk (``billing/pdf.py``)."""
     logo = shop_settings().logo
+    asked_for = request.GET.get("v")
+    if asked_for and asked_for != logo.name:
+        # A page rendered by another worker names a logo this one's copy of the settings
+        # (up to a minute old) does not know yet: read the row itself.
+        logo = ShopSettings.objects.get_or_create(pk=1)[0].logo
     if not logo:
         raise Http404("The shop has no logo.")
     try:
@@ -165,6 +170,8 @@ def shop_logo(request):
         raise Http404("The logo file is missing.") from exc
     content_type = mimetypes.guess_type(logo.name)[0] or "application/octet-stream"
     response = FileResponse(handle, content_type=content_type)
-    # The bill names the logo with its file name (?v=), which a new upload changes.
-    response["Cache-Control"] = "private, max-age=86400"
+    # The bill names the logo with its file name (?v=), which a new upload changes: kept a
+    # day when it is the one asked for, never under a name it does not have.
+    current = asked_for == logo.name
+    response["Cache-Control"] = "private, max-age=86400" if current else "private, no-cache"
     return response
