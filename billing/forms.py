@@ -12,6 +12,7 @@ from django import forms
 from django.core.exceptions import ValidationError
 
 from devices.models import MAX_QUANTITY, Device
+from telite.forms_util import add_service_errors
 from telite.money import format_money
 
 from .models import Bill, Payment
@@ -28,14 +29,7 @@ class ServiceErrorsMixin:
     that the form has, otherwise as a form-wide error."""
 
     def add_service_error(self, exc: ValidationError) -> None:
-        if hasattr(exc, "error_dict"):
-            for field, errors in exc.error_dict.items():
-                target = field if field in self.fields else None
-                for error in errors:
-                    self.add_error(target, error)
-        else:
-            for message in exc.messages:
-                self.add_error(None, message)
+        add_service_errors(self, exc)
 
 
 class NoTagHelperMixin:

@@ -7,7 +7,7 @@ from django.core.exceptions import ValidationError
 from django.utils import timezone
 
 from accounts.models import User
-from telite.forms_util import reversed_range
+from telite.forms_util import add_service_errors, reversed_range
 from telite.phone import normalize_phone
 
 from . import services
@@ -40,8 +40,7 @@ def refuse_what_the_service_would(form, check, *args) -> None:
     try:
         check(*args)
     except ValidationError as exc:
-        for field, errors in exc.message_dict.items():
-            form.add_error(field if field in form.fields else None, errors)
+        add_service_errors(form, exc)
 
 
 def _check_follow_up(value, before=None):

@@ -10,6 +10,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_http_methods, require_POST
 
+from telite.forms_util import add_service_errors
 from telite.permissions import STAFF, role_required
 
 from . import selectors, services
@@ -18,15 +19,6 @@ from .forms import LeadConvertForm, LeadForm, LeadNoteForm, LeadStatusForm, Metr
 from .models import LeadSource, LeadStatus
 
 PAGE_SIZE = 25
-
-
-def _add_errors(form, exc: ValidationError) -> None:
-    """Put a service's refusal next to the field it concerns, or above the form."""
-    if hasattr(exc, "error_dict"):
-        for field, errors in exc.error_dict.items():
-            form.add_error(field if field in form.fields else None, errors)
-    else:
-        form.add_error(None, exc)
 
 
 def _tabs(request, counts: dict) -> list[dict]:
@@ -111,7 +103,7 @@ def _create(request):
                     by=request.user, note=form.cleaned_data.get("note", ""), **form.service_kwargs()
                 )
             except ValidationError as exc:
-                _add_errors(form, exc)
+                add_service_errors(form, exc)
             else:
                 messages.success(request, f"Lead “{lead.name}” saved.")
                 related = selectors.lead_related(lead)
@@ -174,7 +166,7 @@ def lead_edit(request, pk):
             try:
                 services.lead_update(lead=lead, by=request.user, **form.service_kwargs())
             except ValidationError as exc:
-                _add_errors(form, exc)
+                add_service_errors(form, exc)
             else:
                 messages.success(request, f"Lead “{form.cleaned_data['name']}” updated.")
                 return redirect("crm:lead_detail", pk=lead.pk)
@@ -194,7 +186,7 @@ def lead_add_note(request, pk):
         try:
             services.lead_add_note(lead=lead, by=request.user, text=form.cleaned_data["text"])
         except ValidationError as exc:
-            _add_errors(form, exc)
+            add_service_errors(form, exc)
         else:
             saved = True
     if request.htmx:
@@ -231,7 +223,7 @@ def lead_change_status(request, pk):
                 follow_up_date=form.cleaned_data["follow_up_date"],
             )
         except ValidationError as exc:
-            _add_errors(form, exc)
+            add_service_errors(form, exc)
         else:
             after = lead.get_status_display()
             if after != before:

@@ -14,6 +14,7 @@ from customers.forms import CustomerContactForm
 from .models import MAX_QUANTITY, Device, Service, SparePart
 from .selectors import active_technicians
 from .services import MAX_PHOTOS, validate_photo
+from .workflow import device_reassign
 
 # Offered as the clerk types the device type (any other text is accepted too).
 DEVICE_TYPES = (
@@ -300,6 +301,23 @@ class ReassignForm(forms.Form):
             attrs={"min": timezone.localdate().isoformat()}
         )
         self.fields["reason"].widget.attrs["placeholder"] = "e.g. waiting for a part; Arun on leave"
+
+    def reassign(self, device: Device, *, by) -> Device:
+        """Hand ``device`` over as the valid form says (``workflow.device_reassign``)."""
+        return device_reassign(
+            device=device,
+            technician=self.cleaned_data["technician"],
+            by=by,
+            note=self.cleaned_data["reason"],
+            expected_delivery_date=self.cleaned_data["expected_delivery_date"],
+        )
+
+    @staticmethod
+    def done_message(device: Device) -> str:
+        return (
+            f"{device.job_number} is now with {device.assigned_to}, due "
+            f"{date_format(device.expected_delivery_date, 'j M Y')}."
+        )
 
 
 class PhotoForm(forms.Form):

@@ -5,6 +5,7 @@ import time
 import django_filters
 import django_filters.fields
 from django import forms
+from django.core.exceptions import ValidationError
 from django.utils.formats import date_format
 from django.utils.html import escape, format_html_join
 from django.utils.safestring import SafeString, mark_safe
@@ -134,6 +135,16 @@ def reversed_range(start_label: str, end_label: str, start_day) -> str:
         f"“{end_label}” is before “{start_label}”: pick a day on or after "
         f"{date_format(start_day, 'j M Y')}."
     )
+
+
+def add_service_errors(form, exc: ValidationError) -> None:
+    """Put a service's refusal on the form: next to the field it names when the form has
+    that field, otherwise above the form (every app's views and forms use this)."""
+    if hasattr(exc, "error_dict"):
+        for field, errors in exc.error_dict.items():
+            form.add_error(field if field in form.fields else None, errors)
+    else:
+        form.add_error(None, exc)
 
 
 def applied_filters(filterset) -> dict:

@@ -9,13 +9,13 @@ from billing.models import PaymentMode
 from customers.forms import details_kept
 from customers.models import Customer
 from customers.selectors import customer_lookup_context
+from telite.forms_util import add_service_errors
 from telite.permissions import STAFF, role_required
 
 from ..forms import DEVICE_TYPES, IntakeForm
 from ..models import Device
 from ..selectors import device_advances
 from ..services import IntakeAlreadyDone, default_due_date, device_intake
-from .common import add_service_errors
 
 
 @role_required(STAFF)

@@ -10,7 +10,7 @@ from django.utils import timezone
 from django.views.decorators.http import require_GET, require_http_methods
 
 from customers.models import Customer
-from telite.forms_util import options_html, style_filter_form
+from telite.forms_util import add_service_errors, options_html, style_filter_form
 from telite.pagecache import cached_page
 from telite.pagination import CappedPaginator
 from telite.permissions import MANAGERS, STAFF, has_role, role_required
@@ -28,8 +28,7 @@ from ..selectors import (
     unassigned_devices,
 )
 from ..workflow import device_assign as workflow_assign
-from ..workflow import device_reassign
-from .common import add_service_errors, error_text
+from .common import error_text
 
 PAGE_SIZE = 25
 
@@ -222,22 +221,12 @@ def overdue(request):
         form = ReassignForm(request.POST, prefix=f"d{device.pk}")
         if form.is_valid():
             try:
-                device = device_reassign(
-                    device=device,
-                    technician=form.cleaned_data["technician"],
-                    by=request.user,
-                    note=form.cleaned_data["reason"],
-                    expected_delivery_date=form.cleaned_data["expected_delivery_date"],
-                )
+                device = form.reassign(device, by=request.user)
             except ValidationError as exc:
                 add_service_errors(form, exc)
                 messages.error(request, f"{device.job_number}: {error_text(exc)}")
             else:
-                messages.success(
-                    request,
-                    f"{device.job_number} is now with {device.assigned_to}, due "
-                    f"{device.expected_delivery_date:%d %b %Y}.",
-                )
+                messages.success(request, form.done_message(device))
                 return redirect(request.get_full_path())
         else:
             # Said in full: the row may not be on this page (no longer overdue, another tab).

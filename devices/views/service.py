@@ -8,7 +8,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from telite.dates import format_day
+from telite.forms_util import add_service_errors
 from telite.pagecache import cached_page
 from telite.permissions import MANAGERS, STAFF, is_manager, role_required
 
@@ -18,8 +18,7 @@ from ..selectors import device_for_service, device_timeline, service_parts
 from ..services import part_add as add_part
 from ..services import part_remove, service_totals, service_update
 from ..services import photos_add as add_photos
-from ..workflow import device_reassign
-from .common import add_service_errors, error_text
+from .common import error_text
 
 
 def can_edit_service(user, device: Device) -> bool:
@@ -123,21 +122,11 @@ def reassign(request, pk):
     form = ReassignForm(request.POST)
     if form.is_valid():
         try:
-            device = device_reassign(
-                device=device,
-                technician=form.cleaned_data["technician"],
-                by=request.user,
-                note=form.cleaned_data["reason"],
-                expected_delivery_date=form.cleaned_data["expected_delivery_date"],
-            )
+            device = form.reassign(device, by=request.user)
         except ValidationError as exc:
             add_service_errors(form, exc)
         else:
-            messages.success(
-                request,
-                f"{device.job_number} is with {device.assigned_to}, due "
-                f"{format_day(device.expected_delivery_date)}.",
-            )
+            messages.success(request, form.done_message(device))
             return redirect("devices:service", pk=device.pk)
     return _service_page(request, device, reassign_form=form, status=400)
 
