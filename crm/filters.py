@@ -9,7 +9,7 @@ from django.utils import timezone
 
 from accounts.models import User
 from telite.dates import day_end, day_start
-from telite.forms_util import DateRangeForm
+from telite.forms_util import DateRangeForm, style_filter_form
 from telite.phone import phone_search_q
 
 from .models import Lead, LeadSource, LeadStatus
@@ -70,12 +70,7 @@ class LeadFilter(django_filters.FilterSet):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        for field in self.form.fields.values():
-            is_select = isinstance(field.widget, forms.Select)
-            field.widget.attrs.setdefault(
-                "class",
-                "form-select form-select-sm" if is_select else "form-control form-control-sm",
-            )
+        style_filter_form(self.form)
 
     def search(self, queryset, name, value):
         value = value.strip()
