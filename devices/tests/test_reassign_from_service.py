@@ -121,13 +121,28 @@ def test_a_finished_device_offers_no_reassignment(client_for, manager, technicia
     ServiceFactory(device=device)
     response = client_for(manager).get(reverse("devices:service", args=[device.pk]))
     assert response.context["reassign_form"] is None
+    # Closed while the manager's page was open: told why, on the device's page.
+    client = client_for(manager)
     refused = _post(
-        client_for(manager),
+        client,
         device,
         technician=technician.pk,
         expected_delivery_date=in_days(3).isoformat(),
         reason="Again",
     )
-    assert refused.status_code == 400
+    assert refused.status_code == 302
+    page = client.get(refused["Location"]).content.decode()
+    assert "no longer in the workshop" in page
     device.refresh_from_db()
     assert device.status == DeviceStatus.READY
+    assert not device.events.exists()
+
+
+def test_the_service_form_still_saves_the_service_after_a_refused_reassignment(
+    client_for, manager, job
+):
+    # The refusal is shown at the reassign address; the service form must not post there.
+    refused = _post(client_for(manager), job, technician="", reason="")
+    html = refused.content.decode()
+    action = reverse("devices:service", args=[job.pk])
+    assert f'action="{action}" id="service-form"' in html

@@ -119,6 +119,14 @@ def reassign(request, pk):
     """Managers and admins (SPEC §5): give a device in the workshop to another technician,
     or promise a new date, with a reason kept on its timeline; overdue or not."""
     device = _device_or_404(pk)
+    if device.status not in Device.OPEN:
+        # Closed or handed back while the page was open: the card is gone, so say why here.
+        messages.error(
+            request,
+            f"{device.job_number} is {device.get_status_display().lower()}: it is no longer "
+            "in the workshop, so its technician and date stay as they are.",
+        )
+        return redirect("devices:service", pk=device.pk)
     form = ReassignForm(request.POST)
     if form.is_valid():
         try:
