@@ -28,7 +28,7 @@ from .services import (
     service_update,
     validate_photo,
 )
-from .workflow import device_set_deadline
+from .workflow import check_promise_horizon, device_set_deadline
 
 DETAIL_FIELDS = tuple(f for f in INTAKE_FIELDS if f != "expected_delivery_date")
 
@@ -174,6 +174,11 @@ class DeviceAdminForm(forms.ModelForm):
                 self.add_error(
                     "expected_delivery_date", "The new expected date cannot be in the past."
                 )
+            else:
+                try:
+                    check_promise_horizon(new)
+                except ValidationError as exc:
+                    self.add_error("expected_delivery_date", exc)
             if not (data.get("change_note") or "").strip():
                 self.add_error("change_note", "Say why the expected date changes.")
         return data

@@ -1,4 +1,3 @@
-import datetime
 import uuid
 
 from django import forms
@@ -14,7 +13,7 @@ from customers.forms import CustomerContactForm
 from .models import MAX_QUANTITY, Device, Service, SparePart
 from .selectors import active_technicians
 from .services import MAX_PHOTOS, validate_photo
-from .workflow import device_reassign
+from .workflow import check_promise_horizon, device_reassign
 
 # Offered as the clerk types the device type (any other text is accepted too).
 DEVICE_TYPES = (
@@ -48,17 +47,8 @@ def _not_in_past(value):
         raise ValidationError("The date cannot be in the past.", code="date_in_past")
 
 
-# A promise further out than this is a slip of the keyboard (2062 for 2026), not a repair.
-PROMISE_HORIZON_DAYS = 365
-
-
 def _within_a_year(value):
-    latest = timezone.localdate() + datetime.timedelta(days=PROMISE_HORIZON_DAYS)
-    if value and value > latest:
-        raise ValidationError(
-            f"Pick a date within a year (by {date_format(latest, 'j M Y')}).",
-            code="date_too_far",
-        )
+    check_promise_horizon(value)
 
 
 class MultipleFileInput(forms.FileInput):

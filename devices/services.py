@@ -19,7 +19,7 @@ from customers.services import customer_get_or_create
 from telite.money import MAX_AMOUNT, format_money, to_money
 
 from .models import Device, DeviceEvent, DevicePhoto, JobCounter, Service, SparePart
-from .workflow import record_event
+from .workflow import check_promise_horizon, record_event
 
 Kind = DeviceEvent.Kind
 
@@ -146,6 +146,10 @@ def device_intake(
         raise ValidationError(
             {"expected_delivery_date": "The expected delivery date cannot be in the past."}
         )
+    try:
+        check_promise_horizon(due)
+    except ValidationError as exc:
+        raise ValidationError({"expected_delivery_date": exc.messages}) from exc
 
     # Taking the counter lock first serialises intakes, so the repeat check below sees a
     # concurrent twin that committed while we waited.

@@ -18,6 +18,7 @@ from dataclasses import dataclass
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
+from django.utils.formats import date_format
 
 from .models import Device, DeviceEvent, DeviceStatus
 
@@ -166,6 +167,21 @@ def _move(
     return locked
 
 
+# A promise further out than this is a slip of the keyboard (2062 for 2026), not a repair.
+PROMISE_HORIZON_DAYS = 365
+
+
+def check_promise_horizon(day: datetime.date | None) -> None:
+    """Refuse a promised delivery date more than PROMISE_HORIZON_DAYS away (intake, a new
+    deadline, the forms and the back office all ask this)."""
+    latest = timezone.localdate() + datetime.timedelta(days=PROMISE_HORIZON_DAYS)
+    if day and day > latest:
+        raise ValidationError(
+            f"Pick a date within a year (by {date_format(latest, 'j M Y')}).",
+            code="date_too_far",
+        )
+
+
 def _check_technician(technician) -> None:
     if technician is None or not technician.is_active or not technician.is_technician:
         raise WorkflowError(
@@ -263,6 +279,10 @@ def device_set_deadline(
         raise WorkflowError(
             "The new expected delivery date cannot be in the past.", code="date_in_past"
         )
+    try:
+        check_promise_horizon(expected_delivery_date)
+    except ValidationError as exc:
+        raise ValidationError({"expected_delivery_date": exc.messages}) from exc
     before = locked.expected_delivery_date
     if expected_delivery_date == before:
         return locked

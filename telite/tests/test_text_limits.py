@@ -28,7 +28,8 @@ def test_an_issue_longer_than_its_limit_is_refused_at_intake(client_for, front_d
         reverse("devices:add_device"), intake_data(issue_description=too_long)
     )
     assert response.status_code == 200
-    assert "at most 1000 characters" in response.context["form"].errors["issue_description"][0]
+    limit = _limit(Device, "issue_description")
+    assert f"at most {limit} characters" in response.context["form"].errors["issue_description"][0]
     assert not Device.objects.exists()
 
 
@@ -41,6 +42,38 @@ def test_a_promise_more_than_a_year_out_is_refused(days, client_for, front_desk)
     assert "within a year" in response.context["form"].errors["expected_delivery_date"][0]
     assert far.isoformat() in response.content.decode()
     assert not Device.objects.exists()
+
+
+def test_the_services_refuse_a_far_promise_whoever_calls_them(manager, technician):
+    # The back office and scripts go through the services: the rule holds there too.
+    from django.core.exceptions import ValidationError
+
+    from devices.workflow import device_set_deadline
+
+    far = timezone.localdate() + datetime.timedelta(days=400)
+    device = DeviceFactory(status=DeviceStatus.ASSIGNED, assigned_to=technician)
+    with pytest.raises(ValidationError) as refused:
+        device_set_deadline(device=device, expected_delivery_date=far, by=manager)
+    assert "within a year" in refused.value.message_dict["expected_delivery_date"][0]
+    device.refresh_from_db()
+    assert device.expected_delivery_date != far
+
+
+def test_the_back_office_refuses_a_far_promise(client_for, manager, technician):
+    device = DeviceFactory(status=DeviceStatus.ASSIGNED, assigned_to=technician)
+    url = reverse("admin:devices_device_change", args=[device.pk])
+    page = client_for(manager).get(url)
+    data = {
+        name: (value if value is not None else "")
+        for name, value in page.context["adminform"].form.initial.items()
+        if name in page.context["adminform"].form.fields
+    }
+    far = timezone.localdate() + datetime.timedelta(days=400)
+    data.update(expected_delivery_date=far.isoformat(), change_note="Typo check")
+    response = client_for(manager).post(url, data)
+    assert response.status_code == 200
+    errors = response.context["adminform"].form.errors["expected_delivery_date"]
+    assert "within a year" in errors[0]
 
 
 def test_a_promise_a_year_out_is_taken(client_for, front_desk):
