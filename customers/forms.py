@@ -71,10 +71,16 @@ class CustomerContactForm(forms.Form):
         """A known customer's details are shown, not edited, at the counter: intake keeps
         what is on file (a family member bringing a device must not rename the account).
         An empty location or email stays open: intake fills it in."""
-        for name in ("name", "location", "email"):
-            if getattr(customer, name):
-                self.fields[name].widget.attrs["readonly"] = True
-                self.fields[name].help_text = ON_FILE_HELP
+        on_file = [name for name in ("name", "location", "email") if getattr(customer, name)]
+        if self.is_bound and on_file:
+            # A refused form comes back with what was typed; a read-only box must show what
+            # is kept, not a typed name the clerk can no longer correct.
+            self.data = self.data.copy()
+            for name in on_file:
+                self.data[self.add_prefix(name)] = getattr(customer, name)
+        for name in on_file:
+            self.fields[name].widget.attrs["readonly"] = True
+            self.fields[name].help_text = ON_FILE_HELP
 
 
 ON_FILE_HELP = "On file for this number; a manager can change it in the back office."

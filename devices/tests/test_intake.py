@@ -104,6 +104,21 @@ def test_details_typed_over_a_known_customers_are_kept_on_file_and_the_clerk_is_
 
 
 @pytest.mark.django_db
+def test_a_refused_intake_shows_the_known_customers_name_not_the_typed_one(
+    client_for, front_desk
+):
+    CustomerFactory(whatsapp_number="+919845012345", name="John Doe", location="Jayanagar")
+    response = client_for(front_desk).post(
+        URL, intake_data(name="Johnny Different", issue_description="")
+    )
+    assert response.status_code == 200
+    html = response.content.decode()
+    name_input = html[html.index('name="name"') :].split(">", 1)[0]
+    assert 'value="John Doe"' in name_input and "readonly" in name_input
+    assert "Johnny Different" not in html
+
+
+@pytest.mark.django_db
 def test_a_known_customers_details_are_shown_read_only_at_the_counter(client_for, front_desk):
     customer = CustomerFactory(whatsapp_number="+919845012345", name="Meera Nair", email="")
     client = client_for(front_desk)
