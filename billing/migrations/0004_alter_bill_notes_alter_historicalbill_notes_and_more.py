@@ -9,45 +9,51 @@ class Migration(migrations.Migration):
         ('billing', '0003_trigram_search'),
     ]
 
+    # A TextField's max_length is checked by forms, never by the database: on SQLite an
+    # AlterField would rebuild each table (and its history) for nothing.
     operations = [
-        migrations.AlterField(
-            model_name='bill',
-            name='notes',
-            field=models.TextField(blank=True, help_text='Printed on the bill, e.g. warranty on the replaced part.', max_length=500, verbose_name='notes on the bill'),
-        ),
-        migrations.AlterField(
-            model_name='historicalbill',
-            name='notes',
-            field=models.TextField(blank=True, help_text='Printed on the bill, e.g. warranty on the replaced part.', max_length=500, verbose_name='notes on the bill'),
-        ),
-        migrations.AlterField(
-            model_name='historicalshopsettings',
-            name='address',
-            field=models.TextField(blank=True, max_length=300, verbose_name='address'),
-        ),
-        migrations.AlterField(
-            model_name='historicalshopsettings',
-            name='bill_footer',
-            field=models.TextField(blank=True, default='Goods once delivered will not be taken back. Warranty on replaced parts as per manufacturer. Devices not collected within 60 days of intimation may be disposed of.', max_length=800, verbose_name='bill footer / terms'),
-        ),
-        migrations.AlterField(
-            model_name='historicalshopsettings',
-            name='intake_terms',
-            field=models.TextField(blank=True, default='Please bring this slip when collecting the device. Estimates may change after diagnosis; we will call you before any extra work. We are not responsible for data loss: keep a backup.', max_length=800, verbose_name='intake slip terms'),
-        ),
-        migrations.AlterField(
-            model_name='shopsettings',
-            name='address',
-            field=models.TextField(blank=True, max_length=300, verbose_name='address'),
-        ),
-        migrations.AlterField(
-            model_name='shopsettings',
-            name='bill_footer',
-            field=models.TextField(blank=True, default='Goods once delivered will not be taken back. Warranty on replaced parts as per manufacturer. Devices not collected within 60 days of intimation may be disposed of.', max_length=800, verbose_name='bill footer / terms'),
-        ),
-        migrations.AlterField(
-            model_name='shopsettings',
-            name='intake_terms',
-            field=models.TextField(blank=True, default='Please bring this slip when collecting the device. Estimates may change after diagnosis; we will call you before any extra work. We are not responsible for data loss: keep a backup.', max_length=800, verbose_name='intake slip terms'),
+        migrations.SeparateDatabaseAndState(
+            state_operations=[
+                migrations.AlterField(
+                    model_name='bill',
+                    name='notes',
+                    field=models.TextField(blank=True, help_text='Printed on the bill, e.g. warranty on the replaced part.', max_length=500, verbose_name='notes on the bill'),
+                ),
+                migrations.AlterField(
+                    model_name='historicalbill',
+                    name='notes',
+                    field=models.TextField(blank=True, help_text='Printed on the bill, e.g. warranty on the replaced part.', max_length=500, verbose_name='notes on the bill'),
+                ),
+                migrations.AlterField(
+                    model_name='historicalshopsettings',
+                    name='address',
+                    field=models.TextField(blank=True, max_length=300, verbose_name='address'),
+                ),
+                migrations.AlterField(
+                    model_name='historicalshopsettings',
+                    name='bill_footer',
+                    field=models.TextField(blank=True, default='Goods once delivered will not be taken back. Warranty on replaced parts as per manufacturer. Devices not collected within 60 days of intimation may be disposed of.', max_length=800, verbose_name='bill footer / terms'),
+                ),
+                migrations.AlterField(
+                    model_name='historicalshopsettings',
+                    name='intake_terms',
+                    field=models.TextField(blank=True, default='Please bring this slip when collecting the device. Estimates may change after diagnosis; we will call you before any extra work. We are not responsible for data loss: keep a backup.', max_length=800, verbose_name='intake slip terms'),
+                ),
+                migrations.AlterField(
+                    model_name='shopsettings',
+                    name='address',
+                    field=models.TextField(blank=True, max_length=300, verbose_name='address'),
+                ),
+                migrations.AlterField(
+                    model_name='shopsettings',
+                    name='bill_footer',
+                    field=models.TextField(blank=True, default='Goods once delivered will not be taken back. Warranty on replaced parts as per manufacturer. Devices not collected within 60 days of intimation may be disposed of.', max_length=800, verbose_name='bill footer / terms'),
+                ),
+                migrations.AlterField(
+                    model_name='shopsettings',
+                    name='intake_terms',
+                    field=models.TextField(blank=True, default='Please bring this slip when collecting the device. Estimates may change after diagnosis; we will call you before any extra work. We are not responsible for data loss: keep a backup.', max_length=800, verbose_name='intake slip terms'),
+                ),
+            ],
         ),
     ]

@@ -9,15 +9,21 @@ class Migration(migrations.Migration):
         ('crm', '0002_lead_created_index'),
     ]
 
+    # A TextField's max_length is checked by forms, never by the database: on SQLite an
+    # AlterField would rebuild each table (and its history) for nothing.
     operations = [
-        migrations.AlterField(
-            model_name='historicallead',
-            name='requirement',
-            field=models.TextField(max_length=1000, verbose_name='what they want'),
-        ),
-        migrations.AlterField(
-            model_name='lead',
-            name='requirement',
-            field=models.TextField(max_length=1000, verbose_name='what they want'),
+        migrations.SeparateDatabaseAndState(
+            state_operations=[
+                migrations.AlterField(
+                    model_name='historicallead',
+                    name='requirement',
+                    field=models.TextField(max_length=1000, verbose_name='what they want'),
+                ),
+                migrations.AlterField(
+                    model_name='lead',
+                    name='requirement',
+                    field=models.TextField(max_length=1000, verbose_name='what they want'),
+                ),
+            ],
         ),
     ]

@@ -9,15 +9,21 @@ class Migration(migrations.Migration):
         ('customers', '0002_trigram_search'),
     ]
 
+    # A TextField's max_length is checked by forms, never by the database: on SQLite an
+    # AlterField would rebuild each table (and its history) for nothing.
     operations = [
-        migrations.AlterField(
-            model_name='customer',
-            name='notes',
-            field=models.TextField(blank=True, max_length=2000, verbose_name='notes'),
-        ),
-        migrations.AlterField(
-            model_name='historicalcustomer',
-            name='notes',
-            field=models.TextField(blank=True, max_length=2000, verbose_name='notes'),
+        migrations.SeparateDatabaseAndState(
+            state_operations=[
+                migrations.AlterField(
+                    model_name='customer',
+                    name='notes',
+                    field=models.TextField(blank=True, max_length=2000, verbose_name='notes'),
+                ),
+                migrations.AlterField(
+                    model_name='historicalcustomer',
+                    name='notes',
+                    field=models.TextField(blank=True, max_length=2000, verbose_name='notes'),
+                ),
+            ],
         ),
     ]

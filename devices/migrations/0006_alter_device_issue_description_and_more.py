@@ -9,35 +9,41 @@ class Migration(migrations.Migration):
         ('devices', '0005_device_ready_queue_idx'),
     ]
 
+    # A TextField's max_length is checked by forms, never by the database: on SQLite an
+    # AlterField would rebuild each table (and its history) for nothing.
     operations = [
-        migrations.AlterField(
-            model_name='device',
-            name='issue_description',
-            field=models.TextField(help_text="The problem in the customer's words, e.g. “No power on”.", max_length=1000, verbose_name='issue'),
-        ),
-        migrations.AlterField(
-            model_name='historicaldevice',
-            name='issue_description',
-            field=models.TextField(help_text="The problem in the customer's words, e.g. “No power on”.", max_length=1000, verbose_name='issue'),
-        ),
-        migrations.AlterField(
-            model_name='historicalservice',
-            name='diagnosis',
-            field=models.TextField(blank=True, max_length=2000, verbose_name='diagnosis'),
-        ),
-        migrations.AlterField(
-            model_name='historicalservice',
-            name='work_done',
-            field=models.TextField(blank=True, max_length=2000, verbose_name='work done'),
-        ),
-        migrations.AlterField(
-            model_name='service',
-            name='diagnosis',
-            field=models.TextField(blank=True, max_length=2000, verbose_name='diagnosis'),
-        ),
-        migrations.AlterField(
-            model_name='service',
-            name='work_done',
-            field=models.TextField(blank=True, max_length=2000, verbose_name='work done'),
+        migrations.SeparateDatabaseAndState(
+            state_operations=[
+                migrations.AlterField(
+                    model_name='device',
+                    name='issue_description',
+                    field=models.TextField(help_text="The problem in the customer's words, e.g. “No power on”.", max_length=1000, verbose_name='issue'),
+                ),
+                migrations.AlterField(
+                    model_name='historicaldevice',
+                    name='issue_description',
+                    field=models.TextField(help_text="The problem in the customer's words, e.g. “No power on”.", max_length=1000, verbose_name='issue'),
+                ),
+                migrations.AlterField(
+                    model_name='historicalservice',
+                    name='diagnosis',
+                    field=models.TextField(blank=True, max_length=2000, verbose_name='diagnosis'),
+                ),
+                migrations.AlterField(
+                    model_name='historicalservice',
+                    name='work_done',
+                    field=models.TextField(blank=True, max_length=2000, verbose_name='work done'),
+                ),
+                migrations.AlterField(
+                    model_name='service',
+                    name='diagnosis',
+                    field=models.TextField(blank=True, max_length=2000, verbose_name='diagnosis'),
+                ),
+                migrations.AlterField(
+                    model_name='service',
+                    name='work_done',
+                    field=models.TextField(blank=True, max_length=2000, verbose_name='work done'),
+                ),
+            ],
         ),
     ]
