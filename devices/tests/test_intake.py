@@ -104,9 +104,7 @@ def test_details_typed_over_a_known_customers_are_kept_on_file_and_the_clerk_is_
 
 
 @pytest.mark.django_db
-def test_a_refused_intake_shows_the_known_customers_name_not_the_typed_one(
-    client_for, front_desk
-):
+def test_a_refused_intake_shows_the_known_customers_name_not_the_typed_one(client_for, front_desk):
     CustomerFactory(whatsapp_number="+919845012345", name="John Doe", location="Jayanagar")
     response = client_for(front_desk).post(
         URL, intake_data(name="Johnny Different", issue_description="")
