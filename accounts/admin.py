@@ -2,6 +2,7 @@ from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
 
 from .models import User
+from .services import warn_of_jobs_left_behind
 
 
 @admin.register(User)
@@ -21,3 +22,8 @@ class UserAdmin(BaseUserAdmin):
         (None, {"fields": ("username", "phone_number", "role", "password1", "password2")}),
     )
     readonly_fields = ("last_login", "date_joined")
+
+    def save_model(self, request, obj, form, change):
+        super().save_model(request, obj, form, change)
+        if change:
+            warn_of_jobs_left_behind(request, obj)

@@ -35,3 +35,27 @@ def user_change_role(
         is_active,
     )
     return user
+
+
+def warn_of_jobs_left_behind(request, user) -> None:
+    """Someone who no longer takes work (deactivated, or no longer a technician) may still
+    hold jobs in repair: nobody would work on them until they went overdue. Said after the
+    Users page or the back office saves them."""
+    from django.contrib import messages
+    from django.template.defaultfilters import pluralize
+
+    from devices.selectors import jobs_in_repair_of
+
+    user.refresh_from_db(fields=["is_active", "is_technician"])
+    if user.is_active and user.is_technician:
+        return
+    jobs = jobs_in_repair_of(user)
+    if not jobs:
+        return
+    shown = ", ".join(jobs[:5]) + (f" and {len(jobs) - 5} more" if len(jobs) > 5 else "")
+    messages.warning(
+        request,
+        f"{user} still has {len(jobs)} job{pluralize(len(jobs))} in repair ({shown}). "
+        "Hand each to another technician from its page (Technician and promised date); "
+        "the device list finds them all with the technician filter.",
+    )

@@ -3,15 +3,13 @@ from django.contrib.auth import logout
 from django.contrib.auth.views import LoginView
 from django.core.exceptions import ValidationError
 from django.shortcuts import get_object_or_404, redirect, render
-from django.template.defaultfilters import pluralize
 from django.views.decorators.http import require_http_methods
 
-from devices.models import Device
 from telite.permissions import ADMINS, role_required
 
 from .forms import LoginForm, RegisterForm, UserRoleForm
 from .models import User
-from .services import user_change_role
+from .services import user_change_role, warn_of_jobs_left_behind
 
 
 class TeliteLoginView(LoginView):
@@ -82,29 +80,7 @@ def user_update(request, pk):
             messages.error(request, " ".join(exc.messages))
         else:
             messages.success(request, f"{target.username} updated.")
-            _warn_of_jobs_left_behind(request, target)
+            warn_of_jobs_left_behind(request, target)
     else:
         messages.error(request, " ".join(e for errs in form.errors.values() for e in errs))
     return redirect("accounts:user_list")
-
-
-def _warn_of_jobs_left_behind(request, user: User) -> None:
-    """Someone who no longer takes work (deactivated, or no longer a technician) may still
-    hold jobs in repair: nobody would work on them until they went overdue."""
-    target = User.objects.get(pk=user.pk)
-    if target.is_active and target.is_technician:
-        return
-    jobs = list(
-        Device.objects.filter(assigned_to=target, status=Device.Status.ASSIGNED)
-        .order_by("expected_delivery_date", "pk")
-        .values_list("job_number", flat=True)
-    )
-    if not jobs:
-        return
-    shown = ", ".join(jobs[:5]) + (f" and {len(jobs) - 5} more" if len(jobs) > 5 else "")
-    messages.warning(
-        request,
-        f"{target} still has {len(jobs)} job{pluralize(len(jobs))} in repair ({shown}). "
-        "Hand each to another technician from its page (Technician and promised date); "
-        f"the device list finds them all with the technician filter.",
-    )

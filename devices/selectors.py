@@ -115,3 +115,12 @@ def device_advances(device: Device) -> list:
     from billing.models import Payment
 
     return list(Payment.objects.filter(device=device, is_advance=True).order_by("received_at"))
+
+
+def jobs_in_repair_of(user) -> list[str]:
+    """Job numbers of the devices ``user`` holds in repair, soonest due first."""
+    return list(
+        Device.objects.filter(assigned_to=user, status=DeviceStatus.ASSIGNED)
+        .order_by("expected_delivery_date", "pk")
+        .values_list("job_number", flat=True)
+    )

@@ -136,3 +136,31 @@ def test_taking_a_technician_off_work_names_the_jobs_they_still_hold(
         assert f"still has 1 job in repair ({held.job_number})" in warnings[0]
     else:
         assert warnings == []
+
+
+def test_deactivating_a_technician_in_the_back_office_names_their_jobs(
+    client_for, owner, technician
+):
+    from django.contrib.messages import get_messages
+    from django.urls import reverse
+
+    from devices.models import DeviceStatus
+    from devices.tests.factories import DeviceFactory
+
+    held = DeviceFactory(status=DeviceStatus.ASSIGNED, assigned_to=technician)
+    url = reverse("admin:accounts_user_change", args=[technician.pk])
+    client = client_for(owner)
+    form = client.get(url).context["adminform"].form
+    data = {
+        name: ("" if value is None else value)
+        for name, value in form.initial.items()
+        if name in form.fields and name not in ("password", "is_active")
+    }
+
+    response = client.post(url, data)  # is_active left unticked
+
+    assert response.status_code == 302, response.context["adminform"].form.errors
+    technician.refresh_from_db()
+    assert not technician.is_active
+    warnings = [str(m) for m in get_messages(response.wsgi_request) if m.level_tag == "warning"]
+    assert any(held.job_number in w for w in warnings)

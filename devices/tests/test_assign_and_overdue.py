@@ -467,3 +467,25 @@ def test_a_filter_that_matches_nothing_says_so_not_that_all_is_well(client_for, 
     html = client_for(manager).get(OVERDUE, {"q": "no such thing"}).content.decode()
     assert "No overdue device matches these filters" in html
     assert "Nothing is overdue" not in html
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("url", [ASSIGN, OVERDUE])
+def test_a_broken_customer_link_is_said_to_be_ignored(url, client_for, manager):
+    html = client_for(manager).get(url, {"customer": "abc"}).content.decode()
+    assert "customer was not understood and is ignored" in html
+
+
+@pytest.mark.django_db
+def test_assigning_from_a_filtered_list_comes_back_to_it(client_for, manager, technician):
+    device = DeviceFactory()
+    client = client_for(manager)
+    page = client.get(ASSIGN, {"q": device.job_number})
+    assert f'action="{ASSIGN}?q={device.job_number}"' in page.content.decode()
+
+    response = client.post(
+        f"{ASSIGN}?q={device.job_number}", {"device": device.pk, "technician": technician.pk}
+    )
+
+    assert response.status_code == 302
+    assert response["Location"] == f"{ASSIGN}?q={device.job_number}"

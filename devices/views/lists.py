@@ -131,7 +131,8 @@ def device_assign(request):
                         },
                     )
                 messages.success(request, f"{device.job_number} assigned to {technician}.")
-                return redirect("devices:device_assign")
+                # Back to the list as it was filtered (the form posts to it with its query).
+                return redirect(request.get_full_path())
         device_pk = request.POST.get("device", "")
         device = (
             Device.objects.select_related("customer")
@@ -142,7 +143,7 @@ def device_assign(request):
             messages.error(request, "That device no longer exists. The list below is current.")
             if request.htmx:
                 return _htmx_redirect(reverse("devices:device_assign"))
-            return redirect("devices:device_assign")
+            return redirect(request.get_full_path())
         if request.htmx:
             technicians = _technicians()
             return render(
@@ -179,7 +180,8 @@ def device_assign(request):
             # The badge counts every device waiting, whatever the filters show.
             "unassigned_count": unassigned_devices().count() if filtered else page.paginator.count,
             "rows": rows,
-            "assign_url": route_url("devices:device_assign"),
+            "assign_url": route_url("devices:device_assign")
+            + (f"?{request.GET.urlencode()}" if filtered else ""),
             "page": page,
             "technicians": technicians,
             "technician_options": _technician_options(technicians),
