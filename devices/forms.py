@@ -47,10 +47,6 @@ def _not_in_past(value):
         raise ValidationError("The date cannot be in the past.", code="date_in_past")
 
 
-def _within_a_year(value):
-    check_promise_horizon(value)
-
-
 class MultipleFileInput(forms.FileInput):
     allow_multiple_selected = True
 
@@ -159,7 +155,7 @@ class IntakeForm(CustomerContactForm):
         f["expected_delivery_date"].widget = DateInput(
             attrs={"min": timezone.localdate().isoformat()}
         )
-        f["expected_delivery_date"].validators += [_not_in_past, _within_a_year]
+        f["expected_delivery_date"].validators += [_not_in_past, check_promise_horizon]
         f["expected_budget"].widget.attrs.update({"placeholder": "0.00", "step": "0.01"})
         f["advance_amount"].widget.attrs.update({"placeholder": "0.00", "step": "0.01"})
 
@@ -276,7 +272,7 @@ class ReassignForm(forms.Form):
     )
     expected_delivery_date = forms.DateField(
         label="New expected date",
-        validators=[_not_in_past, _within_a_year],
+        validators=[_not_in_past, check_promise_horizon],
         error_messages={"required": "Enter the new expected date."},
     )
     reason = forms.CharField(

@@ -146,10 +146,7 @@ def device_intake(
         raise ValidationError(
             {"expected_delivery_date": "The expected delivery date cannot be in the past."}
         )
-    try:
-        check_promise_horizon(due)
-    except ValidationError as exc:
-        raise ValidationError({"expected_delivery_date": exc.messages}) from exc
+    check_promise_horizon(due, field="expected_delivery_date")
 
     # Taking the counter lock first serialises intakes, so the repeat check below sees a
     # concurrent twin that committed while we waited.

@@ -171,15 +171,17 @@ def _move(
 PROMISE_HORIZON_DAYS = 365
 
 
-def check_promise_horizon(day: datetime.date | None) -> None:
+def check_promise_horizon(day: datetime.date | None, *, field: str | None = None) -> None:
     """Refuse a promised delivery date more than PROMISE_HORIZON_DAYS away (intake, a new
-    deadline, the forms and the back office all ask this)."""
+    deadline, the forms and the back office all ask this). With ``field``, the refusal names
+    it (a service's error); without, it is a form field's validator."""
     latest = timezone.localdate() + datetime.timedelta(days=PROMISE_HORIZON_DAYS)
     if day and day > latest:
-        raise ValidationError(
+        error = ValidationError(
             f"Pick a date within a year (by {date_format(latest, 'j M Y')}).",
             code="date_too_far",
         )
+        raise ValidationError({field: error}) if field else error
 
 
 def _check_technician(technician) -> None:
@@ -279,10 +281,7 @@ def device_set_deadline(
         raise WorkflowError(
             "The new expected delivery date cannot be in the past.", code="date_in_past"
         )
-    try:
-        check_promise_horizon(expected_delivery_date)
-    except ValidationError as exc:
-        raise ValidationError({"expected_delivery_date": exc.messages}) from exc
+    check_promise_horizon(expected_delivery_date, field="expected_delivery_date")
     before = locked.expected_delivery_date
     if expected_delivery_date == before:
         return locked

@@ -67,9 +67,7 @@ def device_counts(*, today: datetime.date, user=None) -> dict:
         figures["my_open"] = Count("pk", filter=mine)
         figures["my_overdue"] = Count("pk", filter=mine & overdue)
         figures["my_due_today"] = Count("pk", filter=mine & Q(expected_delivery_date=today))
-    counts = Device.objects.filter(
-        status__in=[DeviceStatus.RECEIVED, DeviceStatus.ASSIGNED, DeviceStatus.READY]
-    ).aggregate(**figures)
+    counts = Device.objects.filter(status__in=Device.IN_SHOP).aggregate(**figures)
     # Closed = what the closed history lists: repaired and billed, or returned unrepaired,
     # on the day it left the workshop (device_closed_at_idx).
     finished = Device.objects.filter(status__in=Device.FINISHED).annotate(

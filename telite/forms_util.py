@@ -147,6 +147,11 @@ def add_service_errors(form, exc: ValidationError) -> None:
         form.add_error(None, exc)
 
 
+def asks_for_filters(request) -> bool:
+    """Whether a list's address asks for anything beyond a page number."""
+    return any(value for key, value in request.GET.items() if key != "page")
+
+
 def applied_filters(filterset) -> dict:
     """The values a bound filter set filters by: its form's valid fields, as django-filter
     applies them when another field is refused (a reversed date range filters by its "from"

@@ -8,7 +8,7 @@ from django.core.paginator import Paginator
 from django.shortcuts import render
 
 from customers.models import Customer
-from telite.forms_util import applied_filters, style_filter_form
+from telite.forms_util import applied_filters, asks_for_filters, style_filter_form
 from telite.pagecache import cached_page
 from telite.pagination import CappedPaginator
 from telite.permissions import STAFF, role_required
@@ -31,10 +31,6 @@ from .rows import closed_row, delivery_row
 def _live_bill(device):
     bills = getattr(device, "live_bills", None) or []
     return bills[0] if bills else None
-
-
-def _filtered(request, filterset) -> bool:
-    return any(value for key, value in request.GET.items() if key != "page")
 
 
 def delivery_summary(params) -> dict:
@@ -62,7 +58,7 @@ def delivery_ready(request):
             "page": page,
             "rows": rows,
             "totals": bill_totals(devices.qs),
-            "filtered": _filtered(request, devices),
+            "filtered": asks_for_filters(request),
         },
     )
 
@@ -75,7 +71,7 @@ def closed_devices(request):
     style_filter_form(devices.form)
     page = CappedPaginator(devices.qs, PAGE_SIZE).get_page(request.GET.get("page"))
     rows = [closed_row(d, _live_bill(d)) for d in page.object_list]
-    filtered = _filtered(request, devices)
+    filtered = asks_for_filters(request)
     customer = None
     if customer_pk := applied_filters(devices).get("customer"):
         customer = Customer.objects.filter(pk=customer_pk).first()
@@ -112,6 +108,6 @@ def payment_list(request):
             "page": page,
             "totals": payment_totals(found.qs, refunds),
             "refunds": refunds.order_by("-refunded_at")[:50],
-            "filtered": _filtered(request, found),
+            "filtered": asks_for_filters(request),
         },
     )

@@ -10,7 +10,12 @@ from django.utils import timezone
 from django.views.decorators.http import require_GET, require_http_methods
 
 from customers.models import Customer
-from telite.forms_util import add_service_errors, options_html, style_filter_form
+from telite.forms_util import (
+    add_service_errors,
+    asks_for_filters,
+    options_html,
+    style_filter_form,
+)
 from telite.pagecache import cached_page
 from telite.pagination import CappedPaginator
 from telite.permissions import MANAGERS, STAFF, has_role, role_required
@@ -193,10 +198,10 @@ def device_assign(request):
 def _workshop_filter(request, filterset_class, queryset):
     """The assignment and overdue lists' filter bar (SPEC §4: every list filters and
     searches): the filter set, and whether anything is asked of it."""
-    params = {k: v for k, v in request.GET.items() if k != "page" and v}
-    found = filterset_class(request.GET if params else None, queryset=queryset, request=request)
+    filtered = asks_for_filters(request)
+    found = filterset_class(request.GET if filtered else None, queryset=queryset, request=request)
     style_filter_form(found.form)
-    return found, bool(params)
+    return found, filtered
 
 
 def _htmx_redirect(url):
