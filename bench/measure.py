@@ -223,12 +223,20 @@ class Worker:
             return "\n".join(r[0] for r in cursor.fetchall())
 
     def pdf_baseline(self, n: int) -> dict:
-        """WeasyPrint on a bare page holding the bill page's text: the floor for the PDF."""
+        """WeasyPrint on a bare page holding the bill's text: the floor for the PDF.
+
+        The text is the showcase bill's own, as its PDF prints it (the bill page around it
+        adds buttons, and its unjoined table cells made a two-page floor), one line per line
+        of the bill, in a ``<pre>`` with WeasyPrint's defaults: one page, no styling."""
+        from django.template.loader import render_to_string
         from weasyprint import HTML
 
-        response = self.client.get(self.targets["bill"])
+        from billing.selectors import bill_for_device
+        from billing.views.bills import bill_context
+
+        bill = bill_for_device(int(self.meta["showcase_device"]))
         parser = _Text()
-        parser.feed(response.content.decode())
+        parser.feed(render_to_string("billing/bill_pdf.html", bill_context(bill)))
         text = parser.text()
         doc = f"<html><body><pre>{html.escape(text)}</pre></body></html>"
         HTML(string=doc).write_pdf()  # fonts loaded once, as in a running server

@@ -101,7 +101,7 @@ def markdown(r: dict) -> str:  # noqa: C901
     if bare.get("p50_ms"):
         w(
             f"Bare WeasyPrint page of the bill's text ({bare['chars']} characters, "
-            f"{bare['pdf_pages']} page): p50 {bare['p50_ms']:.0f} ms.\n"
+            f"{bare['pdf_pages']} page(s)): p50 {bare['p50_ms']:.0f} ms.\n"
         )
 
     load = r.get("load")
