@@ -37,3 +37,42 @@
     }
   }, true);
 })();
+
+// On a phone a list's rows are stacked as cards (telite.css, .table-stack): each cell is
+// shown under its column's name, copied here from the table's header, so that the status
+// and the technician are not hidden past the right edge of a table scrolling sideways.
+(function () {
+  function label(table) {
+    var head = table.tHead && table.tHead.rows[0];
+    if (!head) return;
+    var names = [];
+    Array.from(head.cells).forEach(function (cell) {
+      for (var i = 0; i < cell.colSpan; i++) names.push(cell.textContent.trim());
+    });
+    Array.from(table.tBodies).forEach(function (body) {
+      Array.from(body.rows).forEach(function (row) {
+        var column = 0;
+        Array.from(row.cells).forEach(function (cell) {
+          var name = names[column];
+          column += cell.colSpan;
+          // A cell spanning the row ("No devices match") is a message, not a field.
+          if (name && cell.colSpan === 1 && !cell.hasAttribute("data-label")) {
+            cell.setAttribute("data-label", name);
+          }
+        });
+      });
+    });
+  }
+
+  function labelWithin(root) {
+    var table = root.closest && root.closest("table.table-stack");
+    if (table) label(table);
+    if (root.querySelectorAll) root.querySelectorAll("table.table-stack").forEach(label);
+  }
+
+  if (window.htmx) {
+    window.htmx.onLoad(labelWithin);  // the first page, and every part htmx swaps in
+  } else {
+    document.addEventListener("DOMContentLoaded", function () { labelWithin(document); });
+  }
+})();

@@ -1,0 +1,77 @@
+"""On a phone (390 px): a list's rows are cards, every column visible without scrolling."""
+
+import pytest
+from playwright.sync_api import expect
+
+from customers.tests.factories import CustomerFactory
+from devices.tests.factories import DeviceFactory
+from devices.workflow import device_assign
+
+pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+
+PHONE = {"width": 390, "height": 844}
+
+
+def _page_width(page) -> int:
+    return page.evaluate("document.documentElement.scrollWidth")
+
+
+def test_device_list_on_a_phone_shows_status_and_technician_without_scrolling_sideways(
+    screen, front_desk, manager, technician, password
+):
+    device = DeviceFactory(
+        customer=CustomerFactory(name="Lakshmi Narayan"),
+        added_by=front_desk,
+        brand="Epson",
+        model="L3250",
+        issue_description="Paper jam, lines on prints",
+    )
+    device_assign(device=device, technician=technician, by=manager)
+
+    clerk = screen("clerk")
+    clerk.page.set_viewport_size(PHONE)
+    clerk.login("desk", password)
+    page = clerk.go("/devices/")
+    row = page.locator("tbody tr", has_text=device.job_number)
+    status = row.locator("td[data-label='Status']")
+    expect(status).to_contain_text("In repair")
+    expect(row.locator("td[data-label='Technician']")).to_contain_text("Arun")
+    clerk.shot("device_list_phone")
+
+    box = status.locator(".badge").bounding_box()
+    assert box["x"] + box["width"] <= PHONE["width"], "the status badge runs off the screen"
+    assert _page_width(page) <= PHONE["width"], "the page scrolls sideways"
+
+
+def test_a_row_swapped_in_on_a_phone_keeps_its_column_names(
+    screen, front_desk, manager, technician, password
+):
+    first, second = (
+        DeviceFactory(customer=CustomerFactory(name=name), added_by=front_desk)
+        for name in ("Priya Sharma", "John Doe")
+    )
+
+    boss = screen("manager")
+    boss.page.set_viewport_size(PHONE)
+    boss.login("manager", password)
+    page = boss.go("/device_assign")
+    row = page.locator(f"#assign-row-{first.pk}")
+    expect(row.locator("td[data-label='Customer']")).to_contain_text("Priya Sharma")
+
+    # Assigning without choosing anyone (past the browser's own check): htmx puts the row
+    # back with its error, still laid out as a card with its column names.
+    page.evaluate(
+        "document.querySelector('#assign-row-%d select').removeAttribute('required')" % first.pk
+    )
+    row.get_by_role("button", name="Assign").click()
+    row = page.locator(f"#assign-row-{first.pk}")
+    expect(row.locator(".invalid-feedback")).to_be_visible()
+    expect(row.locator("td[data-label='Customer']")).to_contain_text("Priya Sharma")
+    expect(row.locator("td[data-label='Assign to']")).to_be_visible()
+    boss.shot("assign_refused_phone")
+
+    other = page.locator(f"#assign-row-{second.pk}")
+    other.get_by_label(f"Technician for {second.job_number}").select_option(str(technician.pk))
+    other.get_by_role("button", name="Assign").click()
+    expect(page.locator(f"#assign-row-{second.pk}")).to_contain_text("Assigned to")
+    assert _page_width(page) <= PHONE["width"], "the page scrolls sideways"
