@@ -60,9 +60,7 @@ def test_a_row_swapped_in_on_a_phone_keeps_its_column_names(
 
     # Assigning without choosing anyone (past the browser's own check): htmx puts the row
     # back with its error, still laid out as a card with its column names.
-    page.evaluate(
-        "document.querySelector('#assign-row-%d select').removeAttribute('required')" % first.pk
-    )
+    page.locator(f"#assign-row-{first.pk} select").evaluate("select => select.required = false")
     row.get_by_role("button", name="Assign").click()
     row = page.locator(f"#assign-row-{first.pk}")
     expect(row.locator(".invalid-feedback")).to_be_visible()
@@ -75,3 +73,28 @@ def test_a_row_swapped_in_on_a_phone_keeps_its_column_names(
     other.get_by_role("button", name="Assign").click()
     expect(page.locator(f"#assign-row-{second.pk}")).to_contain_text("Assigned to")
     assert _page_width(page) <= PHONE["width"], "the page scrolls sideways"
+
+
+def test_on_a_phone_the_search_is_in_sight_and_the_other_filters_open_on_demand(
+    screen, front_desk, password
+):
+    clerk = screen("clerk")
+    clerk.page.set_viewport_size(PHONE)
+    clerk.login("desk", password)
+    page = clerk.go("/devices/")
+    expect(page.get_by_label("Search")).to_be_visible()
+    expect(page.get_by_label("Status")).to_be_hidden()
+    page.get_by_role("button", name="More filters").click()
+    expect(page.get_by_label("Status")).to_be_visible()
+    clerk.shot("filters_opened")
+
+    # A list filtered by a folded field shows that field, and says how many are in use.
+    page.get_by_label("Status").select_option(label="Ready (delivery pending)")
+    page.get_by_role("button", name="Filter", exact=True).click()
+    expect(page.get_by_role("button", name="More filters (1)")).to_be_visible()
+    expect(page.get_by_label("Status")).to_be_visible()
+
+    page = clerk.go("/delivery_ready")
+    expect(page.get_by_label("Technician")).to_be_hidden()
+    page = clerk.go("/delivery_ready?balance=due")
+    expect(page.get_by_label("Balance")).to_be_visible()

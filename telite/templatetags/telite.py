@@ -105,3 +105,21 @@ def plain_widget(field):
             attrs["value"] = shown
         return format_html("<input{}>", flatatt(attrs))
     return field.as_widget()
+
+
+@register.simple_tag
+def filters_in_use(form, *skip):
+    """``{% filters_in_use filter.form "q" as used %}``: how many of a filter form's fields,
+    other than ``skip``, the request filled in or got wrong. On a phone the filter bar shows
+    its search and folds the rest away; it opens by itself when any of them is in use."""
+    data = form.data if form.is_bound else {}
+
+    def filled(name):
+        values = data.getlist(name) if hasattr(data, "getlist") else [data.get(name)]
+        return any(value not in ("", None) for value in values)
+
+    return sum(
+        1
+        for field in form.visible_fields()
+        if field.name not in skip and (field.errors or filled(field.html_name))
+    )
