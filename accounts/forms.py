@@ -83,10 +83,14 @@ class UserRoleForm(forms.ModelForm):
 
     def clean(self):
         cleaned = super().clean()
-        if self.acting_user and self.instance.pk == self.acting_user.pk:
-            if cleaned.get("role") != Role.ADMIN or not cleaned.get("is_active"):
-                raise forms.ValidationError(
-                    "You cannot remove your own admin role or deactivate yourself; "
-                    "ask another admin."
-                )
+        check_own_access(self.acting_user, self.instance, cleaned)
         return cleaned
+
+
+def check_own_access(acting_user, user, cleaned: dict) -> None:
+    """An admin does not take away their own access by mistake: another admin does it."""
+    if acting_user and user.pk == acting_user.pk:
+        if cleaned.get("role") != Role.ADMIN or not cleaned.get("is_active"):
+            raise forms.ValidationError(
+                "You cannot remove your own admin role or deactivate yourself; ask another admin."
+            )

@@ -8,17 +8,36 @@ from .models import Role, User
 logger = logging.getLogger("telite.accounts")
 
 
+LAST_ADMIN = "The shop needs at least one active admin."
+
+
+def check_an_admin_remains(user_pk: int, *, role: str, is_active: bool) -> None:
+    """Refuse to leave the shop without an active admin: nobody could then manage users or
+    the shop's settings. ``user_pk`` is about to get ``role`` and ``is_active``. The Users
+    page and the back office both ask this, inside the transaction that saves the user.
+
+    Every active admin's row is locked, in one order, before the user's own: two admins
+    demoting each other at once wait for each other instead of both succeeding (or
+    deadlocking)."""
+    if role == Role.ADMIN and is_active:
+        return
+    admins = list(
+        User.objects.select_for_update()
+        .filter(role=Role.ADMIN, is_active=True)
+        .order_by("pk")
+        .values_list("pk", flat=True)
+    )
+    if admins == [user_pk]:
+        raise ValidationError(LAST_ADMIN)
+
+
 @transaction.atomic
 def user_change_role(
     *, user: User, role: str, is_active: bool, by: User, is_technician: bool | None = None
 ) -> User:
     """Change a user's role or active flag. The shop always keeps one active admin."""
+    check_an_admin_remains(user.pk, role=role, is_active=is_active)
     user = User.objects.select_for_update().get(pk=user.pk)
-    losing_admin = user.role == Role.ADMIN and (role != Role.ADMIN or not is_active)
-    if losing_admin:
-        others = User.objects.filter(role=Role.ADMIN, is_active=True).exclude(pk=user.pk).exists()
-        if not others:
-            raise ValidationError("The shop needs at least one active admin.")
     before = (user.role, user.is_active)
     user.role = role
     user.is_active = is_active

@@ -164,3 +164,60 @@ def test_deactivating_a_technician_in_the_back_office_names_their_jobs(
     assert not technician.is_active
     warnings = [str(m) for m in get_messages(response.wsgi_request) if m.level_tag == "warning"]
     assert any(held.job_number in w for w in warnings)
+
+
+def _back_office_post(client, user, **changes):
+    data = {
+        "username": user.username,
+        "first_name": user.first_name,
+        "last_name": user.last_name,
+        "email": user.email,
+        "phone_number": user.phone_number,
+        "role": user.role,
+        "is_active": "on" if user.is_active else "",
+        **changes,
+    }
+    return client.post(
+        f"/admin/accounts/user/{user.pk}/change/",
+        {k: v for k, v in data.items() if v not in ("", None)},
+    )
+
+
+@pytest.mark.parametrize("change", [{"role": Role.STAFF}, {"is_active": ""}])
+def test_the_back_office_refuses_an_admin_taking_away_their_own_access(client_for, owner, change):
+    response = _back_office_post(client_for(owner), owner, **change)
+    assert response.status_code == 200
+    assert "You cannot remove your own admin role" in response.content.decode()
+    owner.refresh_from_db()
+    assert (owner.role, owner.is_active) == (Role.ADMIN, True)
+
+
+def test_the_back_office_lets_an_admin_demote_another_admin(client_for, owner):
+    partner = User.objects.create_user("partner", password="x-Strong-pass-1", role=Role.ADMIN)
+    response = _back_office_post(client_for(owner), partner, role=Role.MANAGER)
+    assert response.status_code == 302
+    partner.refresh_from_db()
+    assert partner.role == Role.MANAGER
+
+
+def test_the_last_active_admin_cannot_lose_the_role_anywhere(owner, manager):
+    from django.core.exceptions import ValidationError
+
+    from accounts.services import check_an_admin_remains, user_change_role
+
+    with pytest.raises(ValidationError, match="at least one active admin"):
+        check_an_admin_remains(owner.pk, role=Role.ADMIN, is_active=False)
+    with pytest.raises(ValidationError, match="at least one active admin"):
+        user_change_role(user=owner, role=Role.MANAGER, is_active=True, by=owner)
+    check_an_admin_remains(manager.pk, role=Role.STAFF, is_active=False)  # not an admin
+    owner.refresh_from_db()
+    assert owner.role == Role.ADMIN
+
+
+def test_the_back_office_cannot_delete_your_own_account_or_users_in_bulk(
+    client_for, owner, front_desk
+):
+    client = client_for(owner)
+    assert client.get(f"/admin/accounts/user/{owner.pk}/delete/").status_code == 403
+    assert client.get(f"/admin/accounts/user/{front_desk.pk}/delete/").status_code == 200
+    assert "delete_selected" not in client.get("/admin/accounts/user/").content.decode()
