@@ -188,8 +188,14 @@ class BillCorrectionForm(ServiceErrorsMixin, NoTagHelperMixin, forms.Form):
         widget=forms.TextInput(attrs={"placeholder": "e.g. goodwill discount agreed by owner"}),
     )
 
+    # The bill's version when the page was opened: a second send of the same form, or a
+    # form opened before another change, is refused instead of applied twice.
+    version = forms.IntegerField(widget=forms.HiddenInput, required=False)
+
     def __init__(self, *args, bill, **kwargs):
-        kwargs.setdefault("initial", {"discount": bill.discount, "notes": bill.notes})
+        kwargs.setdefault(
+            "initial", {"discount": bill.discount, "notes": bill.notes, "version": bill.version}
+        )
         super().__init__(*args, **kwargs)
         self.bill = bill
         self.fields["remove_lines"].choices = [
@@ -227,4 +233,5 @@ class BillCorrectionForm(ServiceErrorsMixin, NoTagHelperMixin, forms.Form):
             "add_lines": add_lines,
             "remove_line_ids": data.get("remove_lines") or [],
             "reason": data["reason"],
+            "expected_version": data.get("version"),
         }

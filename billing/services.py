@@ -33,6 +33,7 @@ from devices.workflow import (
     device_return,
     record_event,
 )
+from telite.dates import format_day
 from telite.money import MAX_AMOUNT, ZERO, format_money, to_money
 from telite.permissions import is_manager
 
@@ -589,6 +590,19 @@ def _snapshot(bill: Bill, lines) -> dict:
     }
 
 
+def _changed_meanwhile(bill: Bill) -> str:
+    last = bill.changes.select_related("changed_by").order_by("-changed_at", "-pk").first()
+    said = f"Bill {bill.number} changed while this page was open"
+    if last is not None:
+        who = last.changed_by.get_full_name() or last.changed_by.username
+        when = format_day(last.changed_at, with_time=True)
+        said += f" (the last change, by {who} on {when}: {last.summary})"
+    return (
+        f"{said}, so nothing was saved. It is shown here as it is now: check it, and save your "
+        "change again if it is still needed."
+    )
+
+
 @transaction.atomic
 def bill_correct(
     *,
@@ -599,6 +613,7 @@ def bill_correct(
     notes: str | None = None,
     add_lines=(),
     remove_line_ids=(),
+    expected_version: int | None = None,
 ) -> Bill:
     """Change an issued bill: discount, extra charge lines, notes. Managers and admins only.
 
@@ -607,6 +622,10 @@ def bill_correct(
     came from the service: reopen the device to change those). The new total may not be
     less than the amount already received. A void bill cannot change.
     ``add_lines``: ``[{"description", "quantity", "unit_price"}]``.
+
+    ``expected_version``: the bill's version when the manager opened it. If it moved since
+    (the same form sent twice, another manager's change, a payment), nothing is changed: an
+    extra charge is never added twice, nor a discount set over one the manager never saw.
     """
     if not is_manager(by):
         raise PermissionDenied("Only a manager or the owner can change a closed bill.")
@@ -617,6 +636,8 @@ def bill_correct(
     locked = Bill.objects.select_for_update().select_related("device").get(pk=bill.pk)
     if locked.is_void:
         raise ValidationError(f"Bill {locked.number} is void; it cannot be changed.")
+    if expected_version is not None and locked.version != expected_version:
+        raise ValidationError(_changed_meanwhile(locked), code="stale")
     lines = list(locked.lines.all())
     before = _snapshot(locked, lines)
     changes = []

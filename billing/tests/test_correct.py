@@ -258,3 +258,55 @@ def test_a_negative_extra_charge_is_refused_once_for_what_it_is(john_doe, client
     )
     errors = response.context["form"].errors["unit_price"]
     assert len(errors) == 1 and "greater than or equal to 0" in errors[0]
+
+
+def test_the_same_correction_sent_twice_adds_its_charge_once(john_doe, client_for, manager):
+    device, bill = john_doe
+    client = client_for(manager)
+    page = client.get(reverse("billing:correct_bill", args=[bill.pk])).content.decode()
+    assert f'name="version" value="{bill.version}"' in page
+    posted = {
+        "version": str(bill.version),
+        "discount": "0",
+        "description": "Data backup",
+        "quantity": "1",
+        "unit_price": "500",
+        "reason": "Backup asked at the counter",
+    }
+    first = client.post(reverse("billing:correct_bill", args=[bill.pk]), posted)
+    assert first.status_code == 302
+
+    again = client.post(reverse("billing:correct_bill", args=[bill.pk]), posted)
+
+    assert again.status_code == 200
+    html = again.content.decode()
+    assert "changed while this page was open" in html and "so nothing was saved" in html
+    assert "by Ravi" in html  # the change that got in first, named
+    assert "Data backup" in html and "Backup asked at the counter" in html  # kept as typed
+    bill.refresh_from_db()
+    assert bill.lines.filter(description="Data backup").count() == 1
+    assert bill.bill_value == Decimal("3000.00")
+    assert BillChange.objects.filter(bill=bill).count() == 1
+    # Sent once more from the refused page, knowingly, it is the page's version: saved.
+    assert f'name="version" value="{bill.version}"' in html
+    assert (
+        client.post(
+            reverse("billing:correct_bill", args=[bill.pk]), {**posted, "version": bill.version}
+        ).status_code
+        == 302
+    )
+    assert bill.lines.filter(description="Data backup").count() == 2
+
+
+def test_a_correction_opened_before_a_payment_is_refused_not_applied_over_it(
+    john_doe, manager, front_desk
+):
+    device, bill = john_doe
+    opened_at = bill.version
+    services.payment_record(device=device, amount="500", mode="cash", by=front_desk)
+    with pytest.raises(ValidationError, match="changed while this page was open"):
+        services.bill_correct(
+            bill=bill, by=manager, reason="Goodwill", discount="100", expected_version=opened_at
+        )
+    bill.refresh_from_db()
+    assert bill.discount == Decimal("0.00")

@@ -111,17 +111,21 @@ def bill_pdf(request, pk):
     return response
 
 
-@role_required(MANAGERS)
-@require_http_methods(["GET", "POST"])
-def correct_bill(request, pk):
-    """Managers and admins: change an issued bill (discount, extra charges, notes) with a
-    reason; the change is recorded on the bill and the device timeline."""
-    bill = get_object_or_404(
+def _bill_to_correct(pk) -> Bill:
+    return get_object_or_404(
         Bill.objects.select_related("device__customer").prefetch_related(
             "lines", "changes__changed_by"
         ),
         pk=pk,
     )
+
+
+@role_required(MANAGERS)
+@require_http_methods(["GET", "POST"])
+def correct_bill(request, pk):
+    """Managers and admins: change an issued bill (discount, extra charges, notes) with a
+    reason; the change is recorded on the bill and the device timeline."""
+    bill = _bill_to_correct(pk)
     if bill.is_void:
         messages.error(request, f"Bill {bill.number} is void; it cannot be changed.")
         return redirect("billing:print_bill", bill.device_id)
@@ -131,6 +135,13 @@ def correct_bill(request, pk):
         try:
             corrected = services.bill_correct(bill=bill, by=request.user, **form.service_kwargs())
         except ValidationError as exc:
+            if getattr(exc, "code", None) == "stale":
+                # Shown as it is now, the form keeping what was typed, ready to send again.
+                bill = _bill_to_correct(pk)
+                data = request.POST.copy()
+                data["version"] = bill.version
+                form = BillCorrectionForm(data, bill=bill)
+                form.is_valid()
             form.add_service_error(exc)
         else:
             messages.success(request, f"Bill {bill.number} changed; the change is recorded.")
