@@ -170,12 +170,17 @@ class Bill(TimeStampedModel):
         related_name="+",
         editable=False,
     )
-    # Cached PDF, valid while pdf_version == version (bumped on every change).
+    # Cached PDF, valid while pdf_version == version (bumped on every change) and pdf_stamp
+    # is the stamp of the device, customer and shop details it printed
+    # (``billing.selectors.printed_details_stamp``).
     version = models.PositiveIntegerField(default=1, editable=False)
     pdf_file = models.FileField(upload_to="bills/", blank=True, editable=False)
     pdf_version = models.PositiveIntegerField(default=0, editable=False)
+    pdf_stamp = models.CharField(max_length=80, blank=True, default="", editable=False)
 
-    history = HistoricalRecords(excluded_fields=["updated_at", "pdf_file", "pdf_version"])
+    history = HistoricalRecords(
+        excluded_fields=["updated_at", "pdf_file", "pdf_version", "pdf_stamp"]
+    )
 
     class Meta:
         ordering = ["-issued_at"]
@@ -219,9 +224,10 @@ class Bill(TimeStampedModel):
         """``TB/2026-27/00042`` -> ``TB-2026-27-00042.pdf``."""
         return self.number.replace("/", "-") + ".pdf"
 
-    @property
-    def pdf_is_current(self) -> bool:
-        return bool(self.pdf_file) and self.pdf_version == self.version
+    def pdf_is_current(self, stamp: str) -> bool:
+        """Whether the stored PDF prints this version of the bill and, ``stamp``, the
+        device, customer and shop details as they are now."""
+        return bool(self.pdf_file) and self.pdf_version == self.version and self.pdf_stamp == stamp
 
     @property
     def balance(self) -> Decimal:

@@ -31,6 +31,7 @@ from weasyprint.text.fonts import FontConfiguration
 from weasyprint.urls import URLFetcher
 
 from .models import Bill, ShopSettings
+from .selectors import printed_details_stamp
 
 logger = logging.getLogger(__name__)
 
@@ -157,11 +158,13 @@ def render_bill_pdf(context: dict) -> bytes:
         return lay_out_bill(context).write_pdf()
 
 
-def stored_bill_pdf(bill: Bill) -> bytes | None:
-    """The stored PDF of an unchanged bill (``pdf_version == version``), else None.
+def stored_bill_pdf(bill: Bill, stamp: str) -> bytes | None:
+    """The stored PDF of an unchanged bill, else None: ``pdf_version == version`` and
+    ``stamp`` (``printed_details_stamp``: the device, customer and shop details) as printed.
 
-    Needs the bill's row only: a repeat download costs one query and a file read."""
-    if not bill.pdf_is_current:
+    Needs the bill's row (with its device and customer) alone: a repeat download costs one
+    query and a file read."""
+    if not bill.pdf_is_current(stamp):
         return None
     try:
         with bill.pdf_file.open("rb") as stored:
@@ -174,11 +177,13 @@ def stored_bill_pdf(bill: Bill) -> bytes | None:
 def bill_pdf_bytes(bill: Bill, context: dict) -> tuple[bytes, bool]:
     """The bill's PDF and whether it came from the cache.
 
-    An unchanged bill (``pdf_version == version``) reuses the stored file. Otherwise the PDF
-    is rendered (outside any transaction: it is slow) and stored; the row is updated only
-    if the bill did not change meanwhile, so a stale PDF is never marked current.
+    An unchanged bill (same version, same printed details) reuses the stored file.
+    Otherwise the PDF is rendered (outside any transaction: it is slow) and stored; the row
+    is updated only if the bill did not change meanwhile, so a stale PDF is never marked
+    current. ``context`` is ``views.bill_context(bill)``.
     """
-    stored = stored_bill_pdf(bill)
+    stamp = printed_details_stamp(bill, context["shop"])
+    stored = stored_bill_pdf(bill, stamp)
     if stored is not None:
         return stored, True
     data = render_bill_pdf(context)
@@ -189,10 +194,10 @@ def bill_pdf_bytes(bill: Bill, context: dict) -> tuple[bytes, bool]:
         storage.delete(name)
     saved = storage.save(name, ContentFile(data))
     updated = Bill.objects.filter(pk=bill.pk, version=bill.version).update(
-        pdf_file=saved, pdf_version=bill.version
+        pdf_file=saved, pdf_version=bill.version, pdf_stamp=stamp
     )
     if updated:
-        bill.pdf_file.name, bill.pdf_version = saved, bill.version
+        bill.pdf_file.name, bill.pdf_version, bill.pdf_stamp = saved, bill.version, stamp
         if old_name and old_name != saved:
             storage.delete(old_name)
     else:

@@ -1,5 +1,7 @@
 """Reads that billing's pages (and other apps) share, with their joins done once."""
 
+import hashlib
+
 from django.db.models import Case, Count, Exists, F, OuterRef, Prefetch, Q, Sum, Value, When
 
 from devices.models import Device, closed_at_expression
@@ -12,6 +14,18 @@ from .models import Bill, BillStatus, Payment, Refund, ShopSettings
 def shop_settings() -> ShopSettings:
     """The shop's settings row (created with defaults on first use)."""
     return ShopSettings.load()
+
+
+def printed_details_stamp(bill: Bill, shop: ShopSettings) -> str:
+    """What a printed bill shows besides the bill's own rows (which its ``version``
+    follows): the device's and the customer's details (their ``updated_at`` moves with any
+    edit, a reassignment included) and the shop's (hashed: they have no version). The bill
+    page and the stored PDF are kept under it, so neither shows a renamed customer or an
+    old GSTIN. ``bill.device.customer`` should be fetched with the bill."""
+    device, customer = bill.device, bill.device.customer
+    shop_details = repr([str(getattr(shop, f.attname)) for f in shop._meta.concrete_fields])
+    shop_hash = hashlib.sha256(shop_details.encode()).hexdigest()[:16]
+    return f"{device.updated_at.timestamp()}:{customer.updated_at.timestamp()}:{shop_hash}"
 
 
 def customer_money_totals(customer_ids) -> dict[int, dict]:

@@ -200,6 +200,35 @@ def test_an_unchanged_bill_is_rendered_once_and_reused(john_doe, client_for, own
     assert bill.pdf_version == bill.version
 
 
+@pytest.mark.parametrize("edit", ["customer", "shop"])
+def test_the_pdf_follows_the_customer_and_shop_details_the_bill_page_shows(
+    edit, john_doe, shop, client_for, owner, tmp_path
+):
+    device, bill = john_doe
+    client = client_for(owner)
+    url = reverse("billing:bill_pdf", args=[device.pk])
+    client.get(url)  # stored
+    if edit == "customer":
+        customer = device.customer
+        customer.name = "Jonathan Doe-Fernandes"
+        customer.save()
+        shown = "Jonathan Doe-Fernandes"
+    else:
+        shop.tax_id = "29ZZZZZ9999Z9Z9"
+        shop.save()
+        shown = "GSTIN: 29ZZZZZ9999Z9Z9"
+
+    text = _pdf_text(client.get(url).content, tmp_path)
+    page = client.get(reverse("billing:print_bill", args=[device.pk])).content.decode()
+
+    assert shown in text
+    assert shown in page
+    bill.refresh_from_db()
+    repeat = client.get(url).content  # stored again, under the new details
+    assert shown in _pdf_text(repeat, tmp_path)
+    assert bill.pdf_is_current(bill.pdf_stamp) and bill.pdf_version == bill.version
+
+
 def test_a_stale_render_is_not_marked_current(john_doe, owner):
     device, bill = john_doe
     services.payment_record(device=device, amount="100", mode="cash", by=owner)  # version moves on

@@ -1,6 +1,5 @@
 """The bill: the printable delivery challan, its PDF, and a manager's correction."""
 
-import hashlib
 import mimetypes
 
 from django.contrib import messages
@@ -20,7 +19,12 @@ from .. import services
 from ..forms import BillCorrectionForm
 from ..models import Bill, ShopSettings
 from ..pdf import bill_pdf_bytes, stored_bill_pdf
-from ..selectors import bill_for_device, bill_row_for_device, shop_settings
+from ..selectors import (
+    bill_for_device,
+    bill_row_for_device,
+    printed_details_stamp,
+    shop_settings,
+)
 
 
 def bill_context(bill: Bill) -> dict:
@@ -50,15 +54,10 @@ BILL_SHEET_SECONDS = 24 * 3600
 
 
 def _sheet_key(bill: Bill, shop) -> str:
-    """What the bill page's body depends on. The bill's version moves with every payment,
-    refund, correction, void and delivery, and when a person it names is renamed; the
-    device's and customer's ``updated_at`` with any edit of theirs (a reassignment
-    included); the shop's details are hashed (they have no version)."""
-    device, customer = bill.device, bill.device.customer
-    shop_details = repr([str(getattr(shop, f.attname)) for f in shop._meta.concrete_fields])
-    stamps = (device.updated_at.timestamp(), customer.updated_at.timestamp())
-    shop_hash = hashlib.sha256(shop_details.encode()).hexdigest()[:16]
-    return f"bill-sheet:{bill.pk}:{bill.version}:{stamps[0]}:{stamps[1]}:{shop_hash}"
+    """What the bill page's body depends on: the bill's version (it moves with every
+    payment, refund, correction, void and delivery, and when a person it names is renamed)
+    and the details it prints besides (``printed_details_stamp``)."""
+    return f"bill-sheet:{bill.pk}:{bill.version}:{printed_details_stamp(bill, shop)}"
 
 
 def bill_sheet_html(request, row: Bill) -> str:
@@ -97,11 +96,12 @@ def print_bill(request, pk):
 @role_required(STAFF)
 def bill_pdf(request, pk):
     """Staff, managers, admins: the same bill as a PDF download, rendered once per version."""
-    # The bill's row alone first: an unchanged bill's stored PDF needs nothing else.
-    row = bill_row_for_device(pk)
+    # The bill's row (with its device and customer) first: an unchanged bill's stored PDF
+    # needs nothing else.
+    row = bill_row_for_device(pk, with_device=True)
     if row is None:
         raise Http404("This device has no bill yet.")
-    data = stored_bill_pdf(row)
+    data = stored_bill_pdf(row, printed_details_stamp(row, shop_settings()))
     if data is None:
         bill = _bill_or_404(pk)
         data, _cached = bill_pdf_bytes(bill, bill_context(bill))
