@@ -150,17 +150,58 @@ def _service_lines(device: Device) -> list[dict]:
     return lines
 
 
-def service_lines_preview(device: Device) -> list[dict]:
-    """The lines a bill closed now would have, each with its ``amount`` (for the close page)."""
+def last_void_bill(device: Device) -> Bill | None:
+    """The repair bill voided when the device was last reopened, if it has no live bill."""
+    bills = list(
+        Bill.objects.filter(device=device).order_by("-issued_at", "-pk").prefetch_related("lines")[:1]
+    )
+    if bills and bills[0].is_void and bills[0].kind == BillKind.REPAIR:
+        return bills[0]
+    return None
+
+
+def carried_charges(bill: Bill | None) -> list[dict]:
+    """A voided bill's extra charges (added by a manager's correction), as lines for the
+    next bill. Reopening sends the repair back, not what was agreed on top of it: a data
+    backup charged stays charged unless a manager removes it from the new bill."""
+    if bill is None:
+        return []
     return [
-        {**line, "amount": (to_money(line["unit_price"]) * line["quantity"]).quantize(CENT)}
-        for line in _service_lines(device)
+        dict(
+            kind=BillLine.Kind.CHARGE,
+            description=line.description,
+            quantity=line.quantity,
+            unit_price=line.unit_price,
+            carried_from=bill.number,
+        )
+        for line in bill.lines.all()
+        if line.kind == BillLine.Kind.CHARGE
     ]
 
 
-def service_total(device: Device) -> Decimal:
-    """What the service would bill now (labour and parts, before any discount)."""
-    return sum((line["amount"] for line in service_lines_preview(device)), start=ZERO)
+_LOOK_IT_UP = object()
+
+
+def _bill_lines(device: Device, void=_LOOK_IT_UP) -> list[dict]:
+    """A repair bill's lines: the service's labour and parts, then the extra charges of the
+    bill voided when the device was reopened (``carried_charges``; ``void``: that bill, when
+    the caller has it already)."""
+    if void is _LOOK_IT_UP:
+        void = last_void_bill(device)
+    return _service_lines(device) + carried_charges(void)
+
+
+def service_lines_preview(device: Device, void=_LOOK_IT_UP) -> list[dict]:
+    """The lines a bill closed now would have, each with its ``amount`` (for the close page)."""
+    return [
+        {**line, "amount": (to_money(line["unit_price"]) * line["quantity"]).quantize(CENT)}
+        for line in _bill_lines(device, void)
+    ]
+
+
+def service_total(device: Device, void=_LOOK_IT_UP) -> Decimal:
+    """What closing now would bill (labour, parts and carried charges, before discount)."""
+    return sum((line["amount"] for line in service_lines_preview(device, void)), start=ZERO)
 
 
 def _issue_bill(
@@ -268,8 +309,9 @@ def bill_close(
 
     Any staff member may close (SPEC §5). Only a device in repair (assigned) can be
     closed, so closing twice is refused with a message and never makes a second bill.
-    The lines are the service's labour (if any) and each spare part, copied; the discount
-    may not be more than their sum. A bill that comes to ₹0 (nothing recorded, or all of
+    The lines are the service's labour (if any) and each spare part, copied, and, after a
+    reopen, the voided bill's extra charges (``carried_charges``); the discount may not be
+    more than their sum. A bill that comes to ₹0 (nothing recorded, or all of
     it discounted) is issued only with ``allow_zero``: a numbered bill cannot be taken
     back, so a forgotten labour charge must not slip through. Advances are attached; if
     they are more than the total, ``refund_excess`` must be set and the difference is
@@ -281,7 +323,7 @@ def bill_close(
     if locked.status != Device.Status.ASSIGNED:
         # Not in repair (or already closed): the workflow refuses in a clerk's words.
         device_mark_ready(device=locked, by=by)
-    lines = _service_lines(locked)
+    lines = _bill_lines(locked)
     subtotal = sum(
         ((to_money(line["unit_price"]) * line["quantity"]).quantize(CENT) for line in lines),
         start=ZERO,

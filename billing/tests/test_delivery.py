@@ -190,6 +190,49 @@ def test_reopen_voids_the_bill_and_the_next_close_takes_its_payments(
     assert Bill.objects.filter(device=device).count() == 2  # the void one is kept
 
 
+def test_a_reopened_repair_keeps_the_extra_charges_and_offers_the_discount_again(
+    ready_with_balance, manager, technician, client_for
+):
+    device, bill = ready_with_balance
+    services.bill_correct(
+        bill=bill,
+        by=manager,
+        reason="Backup asked at the counter",
+        discount="100",
+        add_lines=[{"description": "Data backup", "quantity": 1, "unit_price": "300"}],
+    )
+    client = client_for(manager)
+    service_page = reverse("devices:service", args=[device.pk])
+    before = client.get(service_page).content.decode()
+    assert "Its extra charges go onto the next bill: Data backup (₹300.00)" in before
+    assert "Its discount (₹100.00) is filled in again" in before
+
+    services.reopen_device(device=device, by=manager, reason="Fan noise came back")
+    after = client.get(service_page).content.decode()
+    assert f"Reopened: bill {bill.number} was voided; its discount (₹100.00) is filled in" in after
+    assert "its extra charges come over: Data backup (₹300.00)" in after
+    assert 'name="discount" id="close-discount-' in after and 'value="100.00"' in after
+    close_page = client.post(
+        reverse("billing:close_device"), {"device": device.pk, "discount": "x"}
+    )
+    assert f'Data backup <span class="small text-secondary">· from bill {bill.number}' in (
+        close_page.content.decode()
+    )
+
+    new_bill = services.bill_close(device=device, by=technician, discount="100")
+    lines = list(new_bill.lines.values_list("kind", "description", "amount"))
+    assert ("charge", "Data backup", Decimal("300.00")) in lines
+    assert new_bill.subtotal == bill.subtotal + Decimal("300.00")
+    assert new_bill.discount == Decimal("100.00")
+
+    # Reopened again: the charge comes over once, from the last voided bill.
+    services.reopen_device(device=device, by=manager, reason="Still noisy")
+    third = services.bill_close(device=device, by=technician)
+    assert [
+        d for k, d, a in third.lines.values_list("kind", "description", "amount") if k == "charge"
+    ] == ["Data backup"]
+
+
 def test_only_managers_reopen(ready_with_balance, front_desk, client_for):
     device, _ = ready_with_balance
     with pytest.raises(PermissionDenied):

@@ -24,6 +24,14 @@ from .lists import delivery_summary
 from .rows import delivery_row
 
 
+def close_initial(device: Device, void) -> dict:
+    """The close form as it opens: after a reopen, the voided bill's discount filled in."""
+    initial = {"device": device.pk}
+    if void is not None and void.discount:
+        initial["discount"] = void.discount
+    return initial
+
+
 def actions_context(request, device: Device, **forms) -> dict:
     """Everything ``billing/_device_actions_panel.html`` needs for one device and user."""
     money = device_money(device)
@@ -33,7 +41,9 @@ def actions_context(request, device: Device, **forms) -> dict:
     balance = bill.balance if bill else None
     can_pay = (bill is not None and balance > 0) or (bill is None and status in Device.OPEN)
     can_close = status == Device.Status.ASSIGNED
-    close_total = services.service_total(device) if can_close else None
+    # Reopened: the voided bill's extra charges and discount go onto the next one.
+    void = services.last_void_bill(device) if can_close else None
+    close_total = services.service_total(device, void) if can_close else None
     # Offer "refund the difference" only when the advance is more than the work so far.
     offer_refund = can_close and money["advance_held"] > 0 and money["advance_held"] > close_total
     return {
@@ -53,7 +63,11 @@ def actions_context(request, device: Device, **forms) -> dict:
         "can_correct": manager and bill is not None,
         "payment_form": forms.get("payment_form")
         or PaymentForm(initial={"amount": balance if balance else None}),
-        "close_form": forms.get("close_form") or CloseDeviceForm(initial={"device": device.pk}),
+        "close_form": forms.get("close_form") or CloseDeviceForm(initial=close_initial(device, void)),
+        "void_bill": void,
+        "carried_on_close": services.carried_charges(void),
+        # Reopening carries these to the next bill: said before the manager reopens.
+        "carried_on_reopen": services.carried_charges(bill) if manager and status == Device.Status.READY else [],
         "deliver_form": forms.get("deliver_form") or DeliverForm(),
         "return_form": forms.get("return_form") or ReturnForm(),
         "reopen_form": forms.get("reopen_form") or ReopenForm(),
@@ -108,7 +122,7 @@ def close_device(request):
             )
             return redirect("billing:print_bill", device.pk)
     context = actions_context(request, device, close_form=form)
-    context["preview_lines"] = services.service_lines_preview(device)
+    context["preview_lines"] = services.service_lines_preview(device, context["void_bill"])
     context["preview_total"] = sum((line["amount"] for line in context["preview_lines"]), 0)
     return render(request, "billing/close_device.html", context)
 
