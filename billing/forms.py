@@ -142,6 +142,22 @@ class ReturnForm(ServiceErrorsMixin, NoTagHelperMixin, forms.Form):
         initial=Payment.Mode.CASH,
         help_text="Advance paid above the inspection charge is handed back.",
     )
+    allow_balance_due = forms.BooleanField(
+        label="Return with the charge due (manager)",
+        required=False,
+        help_text="When the customer has not paid the whole charge.",
+    )
+    balance_reason = forms.CharField(
+        label="Reason for returning with the charge due",
+        max_length=300,
+        required=False,
+        widget=forms.TextInput(attrs={"placeholder": "e.g. regular customer, pays on Friday"}),
+    )
+
+    def __init__(self, *args, manager: bool = False, **kwargs):
+        super().__init__(*args, **kwargs)
+        if not manager:  # only a manager may let a device go with money due
+            del self.fields["allow_balance_due"], self.fields["balance_reason"]
 
 
 class ReopenForm(ServiceErrorsMixin, NoTagHelperMixin, forms.Form):

@@ -322,8 +322,9 @@ def device_deliver(*, device: Device, by, note: str = "") -> Device:
 
 
 @transaction.atomic
-def device_return(*, device: Device, by, reason: str) -> Device:
-    """Hand a device back unrepaired (received/assigned -> returned). A reason is required."""
+def device_return(*, device: Device, by, reason: str, note: str = "") -> Device:
+    """Hand a device back unrepaired (received/assigned -> returned). A reason is required;
+    ``note``, if given, is what the timeline says instead of the reason alone."""
     if not (reason or "").strip():
         raise WorkflowError("Say why the device is returned unrepaired.", code="reason_required")
 
@@ -335,7 +336,7 @@ def device_return(*, device: Device, by, reason: str) -> Device:
         device,
         "return",
         by=by,
-        note=reason.strip(),
+        note=note or reason.strip(),
         fields=["returned_at", "return_reason"],
         apply=apply,
     )

@@ -114,11 +114,16 @@ def test_return_without_charge_refunds_the_advance_and_issues_no_bill(make_devic
     assert (event.get_kind_display(), event.to_value) == ("Refund paid", "-₹300.00")
 
 
-def test_return_with_an_inspection_charge_issues_a_one_line_bill(make_device, front_desk):
+def test_return_with_an_inspection_charge_issues_a_one_line_bill(make_device, front_desk, manager):
     device = make_device(labour="5000", parts=[("Board", 1, "9000")])
     services.payment_record(device=device, amount="200", mode="cash", by=front_desk)
     bill = services.return_unrepaired(
-        device=device, by=front_desk, reason="Beyond repair", inspection_charge="350"
+        device=device,
+        by=manager,
+        reason="Beyond repair",
+        inspection_charge="350",
+        allow_balance_due=True,
+        balance_reason="Pays on Friday",
     )
     assert bill.kind == BillKind.INSPECTION
     assert list(bill.lines.values_list("kind", "amount")) == [("charge", Decimal("350.00"))]
@@ -127,6 +132,9 @@ def test_return_with_an_inspection_charge_issues_a_one_line_bill(make_device, fr
         Decimal("200.00"),
         Decimal("150.00"),
     )
+    event = device.events.get(kind=DeviceEvent.Kind.RETURNED)
+    assert "Returned with ₹150.00 of the inspection charge due" in event.note
+    assert "Pays on Friday" in event.note
     # The rest can be paid on that bill even though the device has gone back.
     services.payment_record(device=device, amount="150", mode="cash", by=front_desk)
     bill.refresh_from_db()
@@ -141,6 +149,44 @@ def test_return_with_a_charge_below_the_advance_refunds_the_difference(make_devi
     )
     assert bill.amount_received == Decimal("250.00")
     assert Refund.objects.get().amount == Decimal("750.00")
+
+
+def test_a_charge_above_the_advance_is_taken_first_or_left_due_by_a_manager(
+    make_device, front_desk, manager, client_for
+):
+    device = make_device()
+    services.payment_record(device=device, amount="500", mode="cash", by=front_desk)
+    url = reverse("billing:return_device", args=[device.pk])
+    posted = {"reason": "Declined estimate", "inspection_charge": "900", "refund_mode": "cash"}
+
+    clerk = client_for(front_desk).post(url, posted).content.decode()
+    assert "₹400.00 of the ₹900.00 charge is not paid yet" in clerk
+    assert "ask a manager to return it with the charge due" in clerk
+    assert 'name="allow_balance_due"' not in clerk  # not theirs to tick
+    with pytest.raises(ValidationError, match="Only a manager"):
+        services.return_unrepaired(
+            device=device,
+            by=front_desk,
+            reason="Declined estimate",
+            inspection_charge="900",
+            allow_balance_due=True,
+            balance_reason="x",
+        )
+
+    boss = client_for(manager)
+    unticked = boss.post(url, posted).content.decode()
+    assert "tick “Return with the charge due” and give a reason" in unticked
+    assert 'name="allow_balance_due"' in unticked
+    no_reason = boss.post(url, {**posted, "allow_balance_due": "on"}).content.decode()
+    assert "Say why the device goes back with the charge due." in no_reason
+    device.refresh_from_db()
+    assert device.status == DeviceStatus.ASSIGNED
+
+    # The clerk takes the rest first instead: then the return goes through.
+    services.payment_record(device=device, amount="400", mode="cash", by=front_desk)
+    assert client_for(front_desk).post(url, posted).status_code == 302
+    device.refresh_from_db()
+    assert device.status == DeviceStatus.RETURNED
 
 
 def test_return_needs_a_reason_and_an_open_device(make_device, front_desk, technician):

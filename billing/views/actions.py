@@ -63,13 +63,16 @@ def actions_context(request, device: Device, **forms) -> dict:
         "can_correct": manager and bill is not None,
         "payment_form": forms.get("payment_form")
         or PaymentForm(initial={"amount": balance if balance else None}),
-        "close_form": forms.get("close_form") or CloseDeviceForm(initial=close_initial(device, void)),
+        "close_form": forms.get("close_form")
+        or CloseDeviceForm(initial=close_initial(device, void)),
         "void_bill": void,
         "carried_on_close": services.carried_charges(void),
         # Reopening carries these to the next bill: said before the manager reopens.
-        "carried_on_reopen": services.carried_charges(bill) if manager and status == Device.Status.READY else [],
+        "carried_on_reopen": services.carried_charges(bill)
+        if manager and status == Device.Status.READY
+        else [],
         "deliver_form": forms.get("deliver_form") or DeliverForm(),
-        "return_form": forms.get("return_form") or ReturnForm(),
+        "return_form": forms.get("return_form") or ReturnForm(manager=manager),
         "reopen_form": forms.get("reopen_form") or ReopenForm(),
         "back": device_page(device),
     }
@@ -230,7 +233,7 @@ def return_device(request, pk):
     """Staff, managers, admins: hand a device back unrepaired, with a reason and an
     optional inspection charge (billed on its own bill); advances above it are refunded."""
     device = get_device(pk)
-    form = ReturnForm(request.POST or None)
+    form = ReturnForm(request.POST or None, manager=is_manager(request.user))
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         try:
@@ -240,6 +243,8 @@ def return_device(request, pk):
                 reason=data["reason"],
                 inspection_charge=data["inspection_charge"] or 0,
                 refund_mode=data["refund_mode"],
+                allow_balance_due=data.get("allow_balance_due", False),
+                balance_reason=data.get("balance_reason", ""),
             )
         except ValidationError as exc:
             form.add_service_error(exc)
