@@ -418,6 +418,17 @@ def payment_record(
         raise ValidationError(
             f"{locked_device.job_number} has been handed back with no bill; no payment is due."
         )
+    else:
+        # Advances pay the bill to come: together they may not be more than a bill holds
+        # (the money columns' 12 digits), or closing, returning and the lists would fail.
+        held = unbilled_money(locked_device)
+        if held + amount > MAX_AMOUNT:
+            raise ValidationError(
+                {
+                    "amount": f"With the {format_money(held)} already paid in advance, that is "
+                    f"more than a bill can hold ({format_money(MAX_AMOUNT)})."
+                }
+            )
     try:
         with transaction.atomic():
             payment = Payment.objects.create(

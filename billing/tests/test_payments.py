@@ -89,6 +89,20 @@ def test_an_advance_before_the_bill_has_no_bill_yet(make_device, front_desk):
     assert payment.is_advance
 
 
+def test_advances_together_stay_within_what_a_bill_can_hold(make_device, front_desk, manager):
+    from telite.money import MAX_AMOUNT
+
+    device = make_device()
+    services.payment_record(device=device, amount=MAX_AMOUNT, mode="cash", by=front_desk)
+    with pytest.raises(ValidationError) as refused:
+        services.payment_record(device=device, amount="1", mode="cash", by=front_desk)
+    assert "more than a bill can hold" in refused.value.message_dict["amount"][0]
+    assert Payment.objects.filter(device=device).count() == 1
+    # What was taken can still be settled: returned unrepaired, the advance goes back.
+    services.return_unrepaired(device=device, by=manager, reason="Typed by mistake")
+    assert device.refunds.get().amount == MAX_AMOUNT
+
+
 def test_a_device_handed_back_without_a_bill_takes_no_payment(make_device, front_desk):
     device = make_device(status=DeviceStatus.RECEIVED)
     services.return_unrepaired(device=device, by=front_desk, reason="Customer declined")
