@@ -3,9 +3,10 @@ from django.contrib.auth import logout
 from django.contrib.auth.views import LoginView
 from django.core.exceptions import ValidationError
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.views.decorators.http import require_http_methods
 
-from telite.permissions import ADMINS, role_required
+from telite.permissions import ADMINS, post_only, role_required
 
 from .forms import LoginForm, RegisterForm, UserRoleForm
 from .models import User
@@ -62,7 +63,7 @@ def user_list(request):
 
 
 @role_required(ADMINS)
-@require_http_methods(["POST"])
+@post_only(lambda request, pk: reverse("accounts:user_list"))
 def user_update(request, pk):
     """Admins only: change a user's role or deactivate them."""
     target = get_object_or_404(User, pk=pk)

@@ -8,10 +8,10 @@ from django.core.paginator import Paginator
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
-from django.views.decorators.http import require_http_methods, require_POST
+from django.views.decorators.http import require_http_methods
 
 from telite.forms_util import add_service_errors
-from telite.permissions import STAFF, role_required
+from telite.permissions import STAFF, post_only, role_required
 
 from . import selectors, services
 from .filters import LeadFilter
@@ -175,8 +175,12 @@ def lead_edit(request, pk):
     return render(request, "crm/lead_form.html", {"form": form, "lead": lead})
 
 
+def _lead_page(request, pk):
+    return reverse("crm:lead_detail", args=[pk])
+
+
 @role_required(STAFF)
-@require_POST
+@post_only(_lead_page)
 def lead_add_note(request, pk):
     """Every role: a note on the timeline. With htmx the timeline is swapped in place."""
     lead = selectors.lead_get(pk)
@@ -207,7 +211,7 @@ def lead_add_note(request, pk):
 
 
 @role_required(STAFF)
-@require_POST
+@post_only(_lead_page)
 def lead_change_status(request, pk):
     """Every role: move a lead on (status, next follow-up, note), recorded on the timeline."""
     lead = selectors.lead_get(pk)
@@ -240,7 +244,7 @@ def lead_change_status(request, pk):
 
 
 @role_required(STAFF)
-@require_POST
+@post_only(_lead_page)
 def lead_convert(request, pk):
     """Every role: make the lead a customer (matched by WhatsApp number), marking it won."""
     lead = selectors.lead_get(pk)

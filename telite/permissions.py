@@ -9,6 +9,8 @@ from functools import wraps
 from django.contrib.auth.decorators import login_required
 from django.contrib.auth.mixins import LoginRequiredMixin
 from django.core.exceptions import PermissionDenied
+from django.http import HttpResponseNotAllowed
+from django.shortcuts import redirect
 
 from accounts.models import Role
 
@@ -54,3 +56,23 @@ class RoleRequiredMixin(LoginRequiredMixin):
 
 def is_manager(user) -> bool:
     return has_role(user, MANAGERS)
+
+
+def post_only(page):
+    """Decorator for a form's action address (it only takes POST): opened as a page (a
+    refused form reloaded, a restored tab, a link copied from the address bar) it goes to
+    ``page(request, *args, **kwargs)``, the page that form is on, instead of a bare
+    "405 Method Not Allowed". Put it under ``role_required``: who may see it is asked first."""
+
+    def decorator(view):
+        @wraps(view)
+        def wrapper(request, *args, **kwargs):
+            if request.method in ("GET", "HEAD"):
+                return redirect(page(request, *args, **kwargs))
+            if request.method != "POST":
+                return HttpResponseNotAllowed(["POST"])
+            return view(request, *args, **kwargs)
+
+        return wrapper
+
+    return decorator

@@ -203,5 +203,15 @@ def test_closing_an_unknown_device_is_404(client_for, front_desk, device_id):
     assert response.status_code == 404
 
 
-def test_close_is_post_only(client_for, front_desk):
-    assert client_for(front_desk).get(reverse("billing:close_device")).status_code == 405
+def test_the_close_address_opened_as_a_page_goes_to_the_device_or_the_list(
+    client_for, front_desk, make_device
+):
+    device = make_device()
+    client = client_for(front_desk)
+    url = reverse("billing:close_device")
+    to_device = client.get(f"{url}?device={device.pk}")
+    assert to_device["Location"] == reverse("devices:service", args=[device.pk])
+    for asked in ("", "?device=999999", "?device=abc"):
+        assert client.get(url + asked)["Location"] == reverse("devices:device_list")
+    device.refresh_from_db()
+    assert device.status == "assigned"

@@ -10,11 +10,11 @@ from django.http import HttpResponse, QueryDict
 from django.shortcuts import redirect, render
 from django.template.loader import render_to_string
 from django.urls import reverse
-from django.views.decorators.http import require_http_methods, require_POST
+from django.views.decorators.http import require_http_methods
 
 from devices.models import Device
 from telite.money import format_money
-from telite.permissions import MANAGERS, STAFF, is_manager, role_required
+from telite.permissions import MANAGERS, STAFF, is_manager, post_only, role_required
 
 from .. import services
 from ..forms import CloseDeviceForm, DeliverForm, PaymentForm, ReopenForm, ReturnForm
@@ -94,8 +94,16 @@ def delivery_row_context(device: Device, **extra) -> dict:
     }
 
 
+def _close_page(request):
+    """Where /close_device opened as a page goes: the device it names, else the devices."""
+    device = request.GET.get("device", "")
+    if device.isdigit() and Device.objects.filter(pk=device).exists():
+        return reverse("devices:service", args=[device])
+    return reverse("devices:device_list")
+
+
 @role_required(STAFF)
-@require_POST
+@post_only(_close_page)
 def close_device(request):
     """Staff, managers, admins: the repair is done; issue the bill (device id in the form).
 

@@ -77,11 +77,16 @@ def test_a_lead_that_does_not_exist_is_404(client_for, front_desk):
         assert client.post(reverse(name, args=[missing])).status_code == 404
 
 
-def test_state_changes_refuse_get(client_for, front_desk, lead):
+def test_a_lead_action_opened_as_a_page_goes_back_to_the_lead(client_for, front_desk, lead):
     client = client_for(front_desk)
     for name in ("crm:lead_add_note", "crm:lead_change_status", "crm:lead_convert"):
-        assert client.get(reverse(name, args=[lead.pk])).status_code == 405
+        response = client.get(reverse(name, args=[lead.pk]))
+        assert response.status_code == 302
+        assert response["Location"] == reverse("crm:lead_detail", args=[lead.pk])
+        assert client.put(reverse(name, args=[lead.pk])).status_code == 405
     assert lead.notes.count() == 0
+    lead.refresh_from_db()
+    assert lead.customer_id is None
 
 
 def test_state_changes_need_the_csrf_token(front_desk, lead):

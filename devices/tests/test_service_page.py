@@ -279,8 +279,12 @@ def test_parts_cannot_be_changed_by_someone_not_assigned(who, request, client_fo
 
 
 @pytest.mark.django_db
-def test_parts_routes_refuse_get(client_for, manager, job):
-    assert client_for(manager).get(reverse("devices:part_add", args=[job.pk])).status_code == 405
+def test_a_service_action_opened_as_a_page_goes_back_to_the_device(client_for, manager, job):
+    client = client_for(manager)
+    for name in ("devices:part_add", "devices:photos_add", "devices:reassign"):
+        response = client.get(reverse(name, args=[job.pk]))
+        assert response["Location"] == reverse("devices:service", args=[job.pk]), name
+    assert not job.service.parts.exists()
 
 
 @pytest.mark.django_db

@@ -5,12 +5,13 @@ from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import FileResponse, Http404
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.utils import timezone
-from django.views.decorators.http import require_GET, require_http_methods, require_POST
+from django.views.decorators.http import require_GET, require_http_methods
 
 from telite.forms_util import add_service_errors
 from telite.pagecache import cached_page
-from telite.permissions import MANAGERS, STAFF, is_manager, role_required
+from telite.permissions import MANAGERS, STAFF, is_manager, post_only, role_required
 
 from ..forms import PhotoForm, ReassignForm, ServiceForm, SparePartForm
 from ..models import Device, DevicePhoto, SparePart
@@ -113,8 +114,12 @@ def _reassign_form(device: Device) -> ReassignForm:
     )
 
 
+def _back_to_the_device(request, pk, **kwargs):
+    return reverse("devices:service", args=[pk])
+
+
 @role_required(MANAGERS)
-@require_POST
+@post_only(_back_to_the_device)
 def reassign(request, pk):
     """Managers and admins (SPEC §5): give a device in the workshop to another technician,
     or promise a new date, with a reason kept on its timeline; overdue or not."""
@@ -149,7 +154,7 @@ def _parts_response(request, device, **kwargs):
 
 
 @role_required(STAFF)
-@require_POST
+@post_only(_back_to_the_device)
 def part_add(request, pk):
     """The assigned technician, managers and admins: add a spare part (htmx partial)."""
     device = _device_or_404(pk)
@@ -188,7 +193,7 @@ def part_add(request, pk):
 
 
 @role_required(STAFF)
-@require_POST
+@post_only(_back_to_the_device)
 def part_delete(request, pk, part_id):
     """The assigned technician, managers and admins: remove a spare part (htmx partial)."""
     device = _device_or_404(pk)
@@ -212,7 +217,7 @@ def part_delete(request, pk, part_id):
 
 
 @role_required(STAFF)
-@require_POST
+@post_only(_back_to_the_device)
 def photos_add(request, pk):
     """The assigned technician, managers and admins: attach more photos to a device."""
     device = _device_or_404(pk)
