@@ -98,3 +98,26 @@ def test_on_a_phone_the_search_is_in_sight_and_the_other_filters_open_on_demand(
     expect(page.get_by_label("Technician")).to_be_hidden()
     page = clerk.go("/delivery_ready?balance=due")
     expect(page.get_by_label("Balance")).to_be_visible()
+
+
+def test_the_service_page_fits_a_phone_with_a_long_model_and_its_parts(
+    screen, front_desk, manager, technician, password
+):
+    from devices.services import part_add
+
+    device = DeviceFactory(added_by=front_desk, brand="Lenovo", model="X" * 120)
+    device_assign(device=device, technician=technician, by=manager)
+    part_add(device=device, by=technician, name="Keyboard assembly", quantity=2, unit_cost="1450")
+
+    tech = screen("technician")
+    tech.page.set_viewport_size(PHONE)
+    tech.login("tech", password)
+    page = tech.go(f"/service/{device.pk}")
+    row = page.locator("#parts tbody tr", has_text="Keyboard assembly")
+    expect(row).to_contain_text("2 × ₹1,450.00")
+    expect(row).to_contain_text("₹2,900.00")
+    for shown in (page.locator("#running-total"), row.get_by_role("button", name="Remove")):
+        box = shown.bounding_box()
+        assert box["x"] + box["width"] <= PHONE["width"], "off the right edge of the screen"
+    tech.shot("service_phone")
+    assert _page_width(page) <= PHONE["width"], "the page scrolls sideways"
