@@ -17,7 +17,13 @@ from telite.money import format_money
 
 from .models import Bill, Payment
 
-MONEY_KW = dict(max_digits=12, decimal_places=2, min_value=Decimal("0.00"))
+MONEY_KW = dict(
+    max_digits=12,
+    decimal_places=2,
+    min_value=Decimal("0.00"),
+    # Django's "Ensure this value is greater than or equal to 0.00." in the shop's words.
+    error_messages={"min_value": "Enter an amount of zero or more, without a minus sign."},
+)
 
 
 def _money_input(placeholder="0.00"):

@@ -127,3 +127,24 @@ def test_a_full_discount_asks_for_the_tick_on_the_close_page(make_device, client
     assert "discount takes the bill to ₹0.00" in html
     assert 'name="allow_zero"' in html and 'value="400' in html
     assert not device.bills.exists()
+
+
+def test_an_unassigned_device_tells_each_role_who_assigns_it(make_device, front_desk, manager):
+    device = make_device(status=DeviceStatus.RECEIVED)
+    assert "A manager assigns a technician first" in _panel(device, front_desk)
+    assert "Assign a technician first" in _panel(device, manager)
+
+
+def test_the_bill_names_spare_parts_but_does_not_label_charges_as_charges(
+    john_doe, manager, client_for
+):
+    device, bill = john_doe
+    services.bill_correct(
+        bill=bill,
+        by=manager,
+        reason="Backup",
+        add_lines=[{"description": "Data backup", "quantity": 1, "unit_price": "300"}],
+    )
+    html = client_for(manager).get(reverse("billing:print_bill", args=[device.pk])).content.decode()
+    assert 'Power IC <span class="kind">· Spare part</span>' in html
+    assert "Data backup</td>" in html
