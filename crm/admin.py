@@ -5,7 +5,7 @@ from django import forms
 from django.contrib import admin, messages
 from django.core.exceptions import ValidationError
 
-from telite.admin_history import GuardedHistoryAdmin
+from telite.admin_history import GuardedHistoryAdmin, SafeDateHierarchyMixin
 from telite.phone import normalize_phone
 
 from . import services
@@ -178,7 +178,7 @@ class LeadAdmin(GuardedHistoryAdmin):
 
 
 @admin.register(LeadNote)
-class LeadNoteAdmin(admin.ModelAdmin):
+class LeadNoteAdmin(SafeDateHierarchyMixin, admin.ModelAdmin):
     """Timeline entries, read-only: they record what happened."""
 
     list_display = ("lead", "short_text", "from_status", "to_status", "by", "at")

@@ -12,6 +12,7 @@ from django import forms
 from django.contrib import admin, messages
 from django.core.exceptions import ValidationError
 from django.db.models import Q
+from django.template.defaultfilters import pluralize
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.html import format_html
@@ -28,7 +29,7 @@ from .services import (
     service_update,
     validate_photo,
 )
-from .workflow import check_promise_horizon, device_set_deadline
+from .workflow import check_promise_horizon, device_set_deadline, record_event
 
 DETAIL_FIELDS = tuple(f for f in INTAKE_FIELDS if f != "expected_delivery_date")
 
@@ -349,12 +350,32 @@ class DeviceAdmin(ServiceRefusalMixin, GuardedHistoryAdmin):
                     )
             return
         if formset.model is DevicePhoto:
+            added = captioned = 0
             for photo in formset.save(commit=False):
                 if photo.pk is None:
                     photo.uploaded_by = request.user
+                    added += 1
+                else:
+                    captioned += 1
                 photo.save()
             for photo in formset.deleted_objects:
                 photo.delete()
+            # Intake photos are evidence of the device's condition: their changes are on the
+            # timeline, as the service page's uploads are.
+            removed = len(formset.deleted_objects)
+            said = [
+                text
+                for n, text in (
+                    (added, f"{added} photo{pluralize(added)} added"),
+                    (removed, f"{removed} photo{pluralize(removed)} removed"),
+                    (captioned, f"{captioned} photo caption{pluralize(captioned)} changed"),
+                )
+                if n
+            ]
+            if said:
+                record_event(
+                    device, kind=DeviceEvent.Kind.NOTE, by=request.user, note=", ".join(said)
+                )
             return
         formset.save()
 

@@ -8,11 +8,25 @@ can be looked at (who changed what, when) but not written back from there: a cor
 is made on the record's own page, where the services record it.
 """
 
+from django.contrib.admin.options import IncorrectLookupParameters
 from django.core.exceptions import PermissionDenied
+from django.http import Http404
 from simple_history.admin import SimpleHistoryAdmin
 
 
-class GuardedHistoryAdmin(SimpleHistoryAdmin):
+class SafeDateHierarchyMixin:
+    """A date drill-down link with an impossible year (``?issued_at__year=99999999999``)
+    raised OverflowError inside Django's ChangeList, which only catches ValueError: the
+    list answers as for any other bad filter (the plain list, "?e=1") instead of a 500."""
+
+    def get_changelist_instance(self, request):
+        try:
+            return super().get_changelist_instance(request)
+        except OverflowError as exc:
+            raise IncorrectLookupParameters(exc) from exc
+
+
+class GuardedHistoryAdmin(SafeDateHierarchyMixin, SimpleHistoryAdmin):
     """History visible; reverting only where ``allow_revert`` is set, and then only by
     someone who may change the record."""
 
@@ -22,6 +36,8 @@ class GuardedHistoryAdmin(SimpleHistoryAdmin):
         return not self.allow_revert or super().revert_disabled(request, obj)
 
     def history_form_view(self, request, object_id, version_id, extra_context=None):
+        if not (str(object_id).isdigit() and str(version_id).isdigit()):
+            raise Http404("No such version.")  # simple-history would raise ValueError
         if request.method == "POST" and not (
             self.allow_revert and self.has_change_permission(request)
         ):

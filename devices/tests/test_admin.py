@@ -212,3 +212,37 @@ def test_service_admin_adds_and_removes_parts_through_the_services(client_for, m
 def test_staff_have_no_back_office(client_for, front_desk):
     response = client_for(front_desk).get(reverse("admin:devices_device_changelist"))
     assert response.status_code == 403  # the app's refusal, not the admin's login form
+
+
+@pytest.mark.django_db
+def test_photos_added_or_recaptioned_in_the_back_office_are_on_the_timeline(client_for, manager):
+    from devices.tests.helpers import image_upload
+
+    device = DeviceFactory()
+    client = client_for(manager)
+    added = device_form(
+        device,
+        **{
+            "photos-TOTAL_FORMS": "1",
+            "photos-0-image": image_upload(),
+            "photos-0-caption": "Scratch on the lid",
+        },
+    )
+    assert client.post(change_url(device), added).status_code == 302
+    photo = device.photos.get()
+    assert photo.uploaded_by == manager
+    event = device.events.filter(kind=Kind.NOTE).latest("at")
+    assert (event.note, event.by) == ("1 photo added", manager)
+
+    recaptioned = device_form(
+        device,
+        **{
+            "photos-TOTAL_FORMS": "1",
+            "photos-INITIAL_FORMS": "1",
+            "photos-0-id": photo.pk,
+            "photos-0-device": device.pk,
+            "photos-0-caption": "Scratch and a dent on the lid",
+        },
+    )
+    assert client.post(change_url(device), recaptioned).status_code == 302
+    assert device.events.filter(kind=Kind.NOTE).latest("at").note == "1 photo caption changed"

@@ -263,3 +263,30 @@ def test_the_owner_may_still_put_back_an_earlier_version_of_the_shop_settings(cl
 def test_history_models_exist_for_the_audited_records():
     for model in (Customer, Device, Service, Bill, Payment, Lead):
         assert hasattr(model, "history"), model
+
+
+@pytest.mark.parametrize(
+    "path",
+    [
+        "/admin/billing/bill/?issued_at__year=99999999999",
+        "/admin/devices/device/?received_at__year=99999999999",
+        "/admin/customers/customer/?created_at__year=99999999999&created_at__month=1",
+        "/admin/crm/lead/?created_at__year=99999999999",
+        "/admin/crm/leadnote/?at__year=99999999999",
+    ],
+)
+def test_an_impossible_year_in_a_back_office_list_is_a_bad_filter_not_a_crash(
+    client_for, owner, path
+):
+    response = client_for(owner).get(path)
+    assert response.status_code == 302
+    assert response["Location"].endswith("?e=1")
+
+
+def test_a_history_version_that_is_not_a_number_is_not_found(client_for, owner):
+    from billing.models import ShopSettings
+
+    ShopSettings.load()  # the row, created on first use
+    client = client_for(owner)
+    assert client.get("/admin/billing/shopsettings/1/history/abc/").status_code == 404
+    assert client.get("/admin/billing/shopsettings/x/history/1/").status_code == 404
