@@ -469,6 +469,41 @@ def payment_record(
 # --- delivery, return, reopen ----------------------------------------------------------
 
 
+def _let_go_with_money_due(
+    *,
+    by,
+    allowed: bool,
+    reason: str,
+    refused: str,
+    tick: str,
+    manager_may: str,
+    reason_field: str,
+    why: str,
+    refused_field: str | None = None,
+) -> str:
+    """A device leaving with money due (delivered with a balance, returned with its charge
+    unpaid): refused with ``refused`` unless ``allowed`` (the manager ticked ``tick``), by
+    a manager or admin, with a reason (``why`` asks for it). Returns the reason, tidied."""
+    if not allowed:
+        instead = (
+            f"tick “{tick}” and give a reason"
+            if is_manager(by)
+            else f"ask a manager to {manager_may}"
+        )
+        message = f"{refused}, or {instead}."
+        raise ValidationError(
+            {refused_field: message} if refused_field else message, code="balance_due"
+        )
+    if not is_manager(by):
+        raise ValidationError(
+            f"Only a manager or the owner can {manager_may}.", code="balance_due_needs_manager"
+        )
+    reason = " ".join((reason or "").split())
+    if not reason:
+        raise ValidationError({reason_field: why}, code="reason_required")
+    return reason
+
+
 @transaction.atomic
 def delivery_complete(
     *, device: Device, by, allow_balance_due: bool = False, reason: str = ""
@@ -490,27 +525,16 @@ def delivery_complete(
     note = f"Bill {bill.number}, paid in full."
     if bill.balance > ZERO:
         due = format_money(bill.balance)
-        if not allow_balance_due:
-            instead = (
-                "tick “Deliver with balance due” and give a reason"
-                if is_manager(by)
-                else "ask a manager to deliver with the balance due"
-            )
-            raise ValidationError(
-                f"{due} is still due on bill {bill.number}. Take the payment first, or {instead}.",
-                code="balance_due",
-            )
-        if not is_manager(by):
-            raise ValidationError(
-                "Only a manager or the owner can hand over a device with a balance due.",
-                code="balance_due_needs_manager",
-            )
-        reason = " ".join((reason or "").split())
-        if not reason:
-            raise ValidationError(
-                {"reason": "Say why the device goes out with a balance due."},
-                code="reason_required",
-            )
+        reason = _let_go_with_money_due(
+            by=by,
+            allowed=allow_balance_due,
+            reason=reason,
+            refused=f"{due} is still due on bill {bill.number}. Take the payment first",
+            tick="Deliver with balance due",
+            manager_may="hand over a device with a balance due",
+            reason_field="reason",
+            why="Say why the device goes out with a balance due.",
+        )
         note = f"Delivered with {due} still due on bill {bill.number}, confirmed by {by}: {reason}"
     delivered = device_deliver(device=locked, by=by, note=note)
     # The bill prints the delivery date: a new version, so that its stored PDF (and the
@@ -550,30 +574,18 @@ def return_unrepaired(
     unpaid = charge - unbilled_money(locked) if locked.status in Device.OPEN else ZERO
     if unpaid > ZERO:
         due = format_money(unpaid)
-        if not allow_balance_due:
-            instead = (
-                "tick “Return with the charge due” and give a reason"
-                if is_manager(by)
-                else "ask a manager to return it with the charge due"
-            )
-            raise ValidationError(
-                {
-                    "inspection_charge": f"{due} of the {format_money(charge)} charge is not paid "
-                    f"yet. Take it first with “Take an advance”, or {instead}."
-                },
-                code="balance_due",
-            )
-        if not is_manager(by):
-            raise ValidationError(
-                "Only a manager or the owner can return a device with its charge due.",
-                code="balance_due_needs_manager",
-            )
-        balance_reason = " ".join((balance_reason or "").split())
-        if not balance_reason:
-            raise ValidationError(
-                {"balance_reason": "Say why the device goes back with the charge due."},
-                code="reason_required",
-            )
+        balance_reason = _let_go_with_money_due(
+            by=by,
+            allowed=allow_balance_due,
+            reason=balance_reason,
+            refused=f"{due} of the {format_money(charge)} charge is not paid yet. "
+            "Take it first with “Take an advance”",
+            refused_field="inspection_charge",
+            tick="Return with the charge due",
+            manager_may="return it with the charge due",
+            reason_field="balance_reason",
+            why="Say why the device goes back with the charge due.",
+        )
         note = (
             f"{' '.join((reason or '').split())}. Returned with {due} of the inspection charge "
             f"due, confirmed by {by}: {balance_reason}"
