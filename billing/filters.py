@@ -13,7 +13,7 @@ from django.db.models import Exists, OuterRef, Q
 from devices.filters import device_search, ids_or_none, technician_filter
 from devices.models import Device
 from telite.dates import day_end, day_start
-from telite.forms_util import DateRangeForm
+from telite.forms_util import DateRangeForm, DayFromFilter, DayToFilter
 
 from .models import Bill, Payment
 from .selectors import balance_due_q
@@ -66,24 +66,13 @@ class ClosedDeviceFilter(_DeviceSearchMixin):
     customer = django_filters.NumberFilter(
         field_name="customer_id", widget=forms.HiddenInput, min_value=1, max_value=2**63 - 1
     )
-    closed_after = django_filters.DateFilter(
-        label="Closed from", method="filter_after", widget=DATE
-    )
-    closed_before = django_filters.DateFilter(
-        label="Closed to", method="filter_before", widget=DATE
-    )
+    closed_after = DayFromFilter(field_name="closed_at", label="Closed from", widget=DATE)
+    closed_before = DayToFilter(field_name="closed_at", label="Closed to", widget=DATE)
 
     class Meta:
         model = Device
         fields = ["q", "status", "technician", "customer", "closed_after", "closed_before"]
         form = DateRangeForm
-
-    def filter_after(self, queryset, name, value):
-        return queryset.filter(closed_at__gte=day_start(value))
-
-    def filter_before(self, queryset, name, value):
-        # "Closed to 31 March" includes the whole of 31 March.
-        return queryset.filter(closed_at__lt=day_end(value))
 
 
 class DeliveryFilter(_DeviceSearchMixin):
@@ -93,20 +82,14 @@ class DeliveryFilter(_DeviceSearchMixin):
         empty_label="Any balance",
         method="filter_balance",
     )
-    ready_after = django_filters.DateFilter(label="Ready from", method="filter_after", widget=DATE)
-    ready_before = django_filters.DateFilter(label="Ready to", method="filter_before", widget=DATE)
+    # Waiting since: "ready from 1 Nov to 10 Nov" finds the ones not collected for weeks.
+    ready_after = DayFromFilter(field_name="ready_at", label="Ready from", widget=DATE)
+    ready_before = DayToFilter(field_name="ready_at", label="Ready to", widget=DATE)
 
     class Meta:
         model = Device
         fields = ["q", "technician", "balance", "ready_after", "ready_before"]
         form = DateRangeForm
-
-    # Waiting since: "ready from 1 Nov to 10 Nov" finds the ones not collected for weeks.
-    def filter_after(self, queryset, name, value):
-        return queryset.filter(ready_at__gte=day_start(value))
-
-    def filter_before(self, queryset, name, value):
-        return queryset.filter(ready_at__lt=day_end(value))
 
     def filter_balance(self, queryset, name, value):
         if value == "due":
@@ -117,12 +100,8 @@ class DeliveryFilter(_DeviceSearchMixin):
 
 
 class PaymentFilter(django_filters.FilterSet):
-    received_after = django_filters.DateFilter(
-        label="Received from", method="filter_after", widget=DATE
-    )
-    received_before = django_filters.DateFilter(
-        label="Received to", method="filter_before", widget=DATE
-    )
+    received_after = DayFromFilter(field_name="received_at", label="Received from", widget=DATE)
+    received_before = DayToFilter(field_name="received_at", label="Received to", widget=DATE)
     mode = django_filters.ChoiceFilter(
         label="Mode", choices=Payment.Mode.choices, empty_label="Any mode"
     )
@@ -131,12 +110,6 @@ class PaymentFilter(django_filters.FilterSet):
         model = Payment
         fields = ["received_after", "received_before", "mode"]
         form = DateRangeForm
-
-    def filter_after(self, queryset, name, value):
-        return queryset.filter(received_at__gte=day_start(value))
-
-    def filter_before(self, queryset, name, value):
-        return queryset.filter(received_at__lt=day_end(value))
 
 
 def refunds_in(refunds, data: dict):

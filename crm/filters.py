@@ -8,8 +8,7 @@ from django.db.models import Q
 from django.utils import timezone
 
 from accounts.models import User
-from telite.dates import day_end, day_start
-from telite.forms_util import DateRangeForm, style_filter_form
+from telite.forms_util import DateRangeForm, DayFromFilter, DayToFilter, style_filter_form
 from telite.phone import phone_search_q
 
 from .models import Lead, LeadSource, LeadStatus
@@ -52,14 +51,14 @@ class LeadFilter(django_filters.FilterSet):
         method="filter_follow_up",
         empty_label="Any time",
     )
-    created_after = django_filters.DateFilter(
+    created_after = DayFromFilter(
+        field_name="created_at",
         label="Created from",
-        method="filter_created_after",
         widget=forms.DateInput(attrs={"type": "date"}),
     )
-    created_before = django_filters.DateFilter(
+    created_before = DayToFilter(
+        field_name="created_at",
         label="Created to",
-        method="filter_created_before",
         widget=forms.DateInput(attrs={"type": "date"}),
     )
 
@@ -103,9 +102,3 @@ class LeadFilter(django_filters.FilterSet):
             # A follow-up list is worked through oldest date first.
             queryset = queryset.order_by("follow_up_date", "-created_at")
         return queryset
-
-    def filter_created_after(self, queryset, name, value):
-        return queryset.filter(created_at__gte=day_start(value))
-
-    def filter_created_before(self, queryset, name, value):
-        return queryset.filter(created_at__lt=day_end(value))

@@ -1,8 +1,7 @@
 import django_filters
 from django import forms
 
-from telite.dates import day_end, day_start
-from telite.forms_util import DateRangeForm
+from telite.forms_util import DateRangeForm, DayFromFilter, DayToFilter
 
 from .models import Customer
 from .selectors import customer_search
@@ -32,11 +31,13 @@ class CustomerFilter(django_filters.FilterSet):
         label="With devices in the shop",
         widget=forms.CheckboxInput,
     )
-    added_after = django_filters.DateFilter(
-        label="Added from", method="added_from", widget=forms.DateInput(attrs={"type": "date"})
+    added_after = DayFromFilter(
+        field_name="created_at",
+        label="Added from",
+        widget=forms.DateInput(attrs={"type": "date"}),
     )
-    added_before = django_filters.DateFilter(
-        label="Added to", method="added_to", widget=forms.DateInput(attrs={"type": "date"})
+    added_before = DayToFilter(
+        field_name="created_at", label="Added to", widget=forms.DateInput(attrs={"type": "date"})
     )
     sort = django_filters.ChoiceFilter(
         method="sort_by",
@@ -52,12 +53,6 @@ class CustomerFilter(django_filters.FilterSet):
 
     def search(self, queryset, name, value):
         return customer_search(queryset, value)
-
-    def added_from(self, queryset, name, value):
-        return queryset.filter(created_at__gte=day_start(value))
-
-    def added_to(self, queryset, name, value):
-        return queryset.filter(created_at__lt=day_end(value))
 
     def only_with_open(self, queryset, name, value):
         return queryset.filter(open_count__gt=0) if value else queryset

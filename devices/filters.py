@@ -10,8 +10,7 @@ from django.contrib.auth import get_user_model
 from django.db.models import Q
 from django.utils import timezone
 
-from telite.dates import day_end, day_start
-from telite.forms_util import DateRangeForm, ListedModelChoiceFilter
+from telite.forms_util import DateRangeForm, DayFromFilter, DayToFilter, ListedModelChoiceFilter
 from telite.phone import phone_search_q
 
 from .forms import DateInput
@@ -105,12 +104,10 @@ class DeviceFilter(django_filters.FilterSet):
     customer = django_filters.NumberFilter(
         field_name="customer_id", widget=forms.HiddenInput, min_value=1, max_value=2**63 - 1
     )
-    received_after = django_filters.DateFilter(
-        method="received_from", label="Received from", widget=DateInput
+    received_after = DayFromFilter(
+        field_name="received_at", label="Received from", widget=DateInput
     )
-    received_before = django_filters.DateFilter(
-        method="received_to", label="Received to", widget=DateInput
-    )
+    received_before = DayToFilter(field_name="received_at", label="Received to", widget=DateInput)
     overdue = FlagFilter(method="only_overdue", label="Overdue only")
     in_shop = FlagFilter(method="only_in_shop", label="In the shop only")
     mine = FlagFilter(method="only_mine", label="My jobs only")
@@ -122,14 +119,6 @@ class DeviceFilter(django_filters.FilterSet):
 
     def search(self, queryset, name, value):
         return device_search(queryset, value)
-
-    # Date ranges as datetime bounds in the shop's time zone, so the index on received_at
-    # is used (a __date lookup would compute a date for every row).
-    def received_from(self, queryset, name, value):
-        return queryset.filter(received_at__gte=day_start(value))
-
-    def received_to(self, queryset, name, value):
-        return queryset.filter(received_at__lt=day_end(value))
 
     def only_overdue(self, queryset, name, value):
         if not value:

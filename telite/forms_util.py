@@ -3,12 +3,15 @@
 import time
 
 import django_filters
+import django_filters.constants
 import django_filters.fields
 from django import forms
 from django.core.exceptions import ValidationError
 from django.utils.formats import date_format
 from django.utils.html import escape, format_html_join
 from django.utils.safestring import SafeString, mark_safe
+
+from telite.dates import day_end, day_start
 
 
 def options_html(choices) -> SafeString:
@@ -107,6 +110,27 @@ class ListedModelChoiceFilter(django_filters.ModelChoiceFilter):
     or none while they are kept for the process (``options_key=``, see ``_kept_options``)."""
 
     field_class = ListedModelChoiceField
+
+
+class DayFromFilter(django_filters.DateFilter):
+    """Rows whose ``field_name`` is on or after the start of this day in the shop's time
+    zone: a datetime bound, so the column's index is used (a ``__date`` lookup would
+    compute a date for every row)."""
+
+    def filter(self, qs, value):
+        if value in django_filters.constants.EMPTY_VALUES:
+            return qs
+        return qs.filter(**{f"{self.field_name}__gte": day_start(value)})
+
+
+class DayToFilter(django_filters.DateFilter):
+    """Rows whose ``field_name`` is before the end of this day in the shop's time zone:
+    "to 31 March" includes the whole of 31 March."""
+
+    def filter(self, qs, value):
+        if value in django_filters.constants.EMPTY_VALUES:
+            return qs
+        return qs.filter(**{f"{self.field_name}__lt": day_end(value)})
 
 
 class DateRangeForm(forms.Form):
