@@ -5,8 +5,8 @@ from django.contrib.auth.forms import UserChangeForm
 from django.core.exceptions import ValidationError
 
 from .forms import check_own_access
-from .models import Role, User
-from .services import check_an_admin_remains, warn_of_jobs_left_behind
+from .models import User
+from .services import active_admin_pks, check_an_admin_remains, warn_of_jobs_left_behind
 
 
 class BackOfficeUserForm(UserChangeForm):
@@ -62,16 +62,7 @@ class UserAdmin(BaseUserAdmin):
     def has_delete_permission(self, request, obj=None):
         # Not yourself, and not the shop's last active admin (deactivate people instead:
         # their name stays on the jobs and bills they touched).
-        if obj is not None and (
-            obj.pk == request.user.pk
-            or (
-                obj.role == Role.ADMIN
-                and obj.is_active
-                and not User.objects.filter(role=Role.ADMIN, is_active=True)
-                .exclude(pk=obj.pk)
-                .exists()
-            )
-        ):
+        if obj is not None and (obj.pk == request.user.pk or active_admin_pks() == [obj.pk]):
             return False
         return super().has_delete_permission(request, obj)
 

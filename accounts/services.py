@@ -11,6 +11,14 @@ logger = logging.getLogger("telite.accounts")
 LAST_ADMIN = "The shop needs at least one active admin."
 
 
+def active_admin_pks(*, lock: bool = False) -> list[int]:
+    """The active admins, by pk (``lock``: their rows locked, in pk order)."""
+    admins = User.objects.filter(role=Role.ADMIN, is_active=True).order_by("pk")
+    if lock:
+        admins = admins.select_for_update()
+    return list(admins.values_list("pk", flat=True))
+
+
 def check_an_admin_remains(user_pk: int, *, role: str, is_active: bool) -> None:
     """Refuse to leave the shop without an active admin: nobody could then manage users or
     the shop's settings. ``user_pk`` is about to get ``role`` and ``is_active``. The Users
@@ -21,13 +29,7 @@ def check_an_admin_remains(user_pk: int, *, role: str, is_active: bool) -> None:
     deadlocking)."""
     if role == Role.ADMIN and is_active:
         return
-    admins = list(
-        User.objects.select_for_update()
-        .filter(role=Role.ADMIN, is_active=True)
-        .order_by("pk")
-        .values_list("pk", flat=True)
-    )
-    if admins == [user_pk]:
+    if active_admin_pks(lock=True) == [user_pk]:
         raise ValidationError(LAST_ADMIN)
 
 
