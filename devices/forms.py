@@ -233,6 +233,10 @@ class SparePartForm(forms.ModelForm):
         },
     )
 
+    # One key per rendered form (see ``part_add``). Not required: a page opened before the
+    # key existed still adds its part, only without the double-post guard.
+    idempotency_key = forms.UUIDField(required=False, widget=forms.HiddenInput, initial=uuid.uuid4)
+
     class Meta:
         model = SparePart
         fields = ["name", "quantity", "unit_cost"]

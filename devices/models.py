@@ -358,6 +358,11 @@ class SparePart(models.Model):
         related_name="+",
     )
     added_at = models.DateTimeField(default=timezone.now)
+    # One key per rendered "add a part" form: the same form posted twice (a double click
+    # without JavaScript, a resent page) adds the part once.
+    idempotency_key = models.UUIDField(
+        "part form key", null=True, blank=True, unique=True, editable=False
+    )
 
     history = HistoricalRecords()
 

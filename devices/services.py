@@ -275,9 +275,28 @@ def service_update(*, device: Device, by, diagnosis: str, work_done: str, labour
 
 
 @transaction.atomic
-def part_add(*, device: Device, by, name: str, quantity: int, unit_cost) -> SparePart:
-    """Add a spare part to a device in the workshop (quantity ≥ 1, price ≥ 0)."""
+def part_add(
+    *,
+    device: Device,
+    by,
+    name: str,
+    quantity: int,
+    unit_cost,
+    idempotency_key: uuid.UUID | None = None,
+) -> SparePart:
+    """Add a spare part to a device in the workshop (quantity ≥ 1, price ≥ 0).
+
+    The same ``idempotency_key`` (one per rendered form) adds one part however often the
+    form is posted: the repeat returns the part the first post added."""
     locked = _lock_open_device(device, "its spare parts")
+    if idempotency_key is not None:
+        # Checked under the device lock: a repeat waits for the first post to commit.
+        existing = SparePart.objects.filter(idempotency_key=idempotency_key).first()
+        if existing is not None and existing.service.device_id == locked.pk:
+            return existing
+        if existing is not None:
+            # A key from another job's form (a tampered post): add the part without it.
+            idempotency_key = None
     name = (name or "").strip()
     errors = {}
     if not name:
@@ -297,7 +316,12 @@ def part_add(*, device: Device, by, name: str, quantity: int, unit_cost) -> Spar
     line = SparePart(quantity=int(quantity), unit_cost=price).line_total
     _refuse_past_max(line + service_totals(service, service.parts.all())["total"], "unit_cost")
     part = SparePart.objects.create(
-        service=service, name=name, quantity=int(quantity), unit_cost=price, added_by=by
+        service=service,
+        name=name,
+        quantity=int(quantity),
+        unit_cost=price,
+        added_by=by,
+        idempotency_key=idempotency_key,
     )
     record_event(
         locked,

@@ -88,7 +88,8 @@ _CSRF = re.compile(
     r'(?<=name="csrfmiddlewaretoken" value=")[A-Za-z0-9]{32,64}'
     r'|(?<="X-CSRFToken": ")[A-Za-z0-9]{32,64}'
 )
-# Hidden idempotency keys of payment forms (``idempotency_key``, with or without a prefix).
+# Hidden idempotency keys of payment and spare-part forms (``idempotency_key``, with or
+# without a prefix).
 _IDEMPOTENCY = re.compile(r'(?<=idempotency_key" value=")[0-9a-fA-F-]{36}')
 
 

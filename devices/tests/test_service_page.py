@@ -1,4 +1,5 @@
 import re
+import uuid
 from decimal import Decimal
 
 import pytest
@@ -203,6 +204,101 @@ def test_refused_part_shows_errors_next_to_the_fields(client_for, technician, jo
     assert set(form.errors) == {"name", "quantity", "unit_cost"}
     assert "invalid-feedback" in response.content.decode()
     assert not SparePart.objects.exists()
+
+
+def _key_in_part_form(html, device):
+    """The hidden key of the "add a part" form (the page has payment forms with keys too)."""
+    add_url = re.escape(reverse("devices:part_add", args=[device.pk]))
+    found = re.search(rf'action="{add_url}".*?name="idempotency_key" value="([^"]+)"', html, re.S)
+    return found.group(1)
+
+
+def _part_form_key(client, device):
+    page = client.get(reverse("devices:service", args=[device.pk])).content.decode()
+    return _key_in_part_form(page, device)
+
+
+@pytest.mark.django_db
+def test_the_same_part_form_sent_twice_adds_the_part_once(client_for, technician, job):
+    # Without JavaScript a double click sends the form twice; htmx would drop the second.
+    client = client_for(technician)
+    post = {"name": "Keyboard", "quantity": "1", "unit_cost": "450"}
+    post["idempotency_key"] = _part_form_key(client, job)
+    url = reverse("devices:part_add", args=[job.pk])
+    first, second = client.post(url, post), client.post(url, post)
+    assert first.status_code == second.status_code == 302
+    assert SparePart.objects.filter(service__device=job).count() == 1
+    assert job.events.filter(kind=Kind.PART_ADDED).count() == 1
+    assert client.get(reverse("devices:service", args=[job.pk])).context["totals"][
+        "parts"
+    ] == Decimal("450.00")
+
+
+@pytest.mark.django_db
+def test_each_new_part_form_adds_its_own_part(client_for, technician, job):
+    # The same part twice on purpose: two forms, two parts.
+    client = client_for(technician)
+    url = reverse("devices:part_add", args=[job.pk])
+    keys = []
+    for _ in range(2):
+        keys.append(_part_form_key(client, job))
+        client.post(
+            url, {"name": "Screw", "quantity": "1", "unit_cost": "5", "idempotency_key": keys[-1]}
+        )
+    assert keys[0] != keys[1]
+    assert SparePart.objects.filter(service__device=job, name="Screw").count() == 2
+
+
+@pytest.mark.django_db
+def test_after_an_htmx_add_the_form_comes_back_with_a_new_key(client_for, technician, job):
+    client = client_for(technician)
+    key = _part_form_key(client, job)
+    response = client.post(
+        reverse("devices:part_add", args=[job.pk]),
+        {"name": "Fan", "quantity": "1", "unit_cost": "150", "idempotency_key": key},
+        **HTMX,
+    )
+    fresh = _key_in_part_form(response.content.decode(), job)
+    assert fresh != key
+    assert SparePart.objects.get().idempotency_key == uuid.UUID(key)
+
+
+@pytest.mark.django_db
+def test_a_refused_part_keeps_its_key_so_the_corrected_form_adds_once(client_for, technician, job):
+    client = client_for(technician)
+    key = _part_form_key(client, job)
+    url = reverse("devices:part_add", args=[job.pk])
+    refused = client.post(
+        url, {"name": "Fan", "quantity": "0", "unit_cost": "150", "idempotency_key": key}, **HTMX
+    )
+    assert _key_in_part_form(refused.content.decode(), job) == key
+    fixed = {"name": "Fan", "quantity": "1", "unit_cost": "150", "idempotency_key": key}
+    client.post(url, fixed, **HTMX)
+    client.post(url, fixed, **HTMX)
+    assert SparePart.objects.count() == 1
+
+
+@pytest.mark.django_db
+def test_a_part_form_from_before_the_key_still_adds_its_part(client_for, technician, job):
+    client_for(technician).post(
+        reverse("devices:part_add", args=[job.pk]),
+        {"name": "Fan", "quantity": "1", "unit_cost": "150"},
+    )
+    assert SparePart.objects.get().idempotency_key is None
+
+
+@pytest.mark.django_db
+def test_another_jobs_part_key_does_not_stop_or_move_the_part(client_for, manager, job):
+    other = DeviceFactory(status=DeviceStatus.ASSIGNED, assigned_to=job.assigned_to)
+    ServiceFactory(device=other)
+    key = uuid.uuid4()
+    part_add(device=other, by=manager, name="Fan", quantity=1, unit_cost="150", idempotency_key=key)
+    client_for(manager).post(
+        reverse("devices:part_add", args=[job.pk]),
+        {"name": "RAM", "quantity": "1", "unit_cost": "900", "idempotency_key": str(key)},
+    )
+    assert [p.name for p in SparePart.objects.filter(service__device=job)] == ["RAM"]
+    assert [p.name for p in SparePart.objects.filter(service__device=other)] == ["Fan"]
 
 
 @pytest.mark.django_db

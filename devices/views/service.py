@@ -169,6 +169,7 @@ def part_add(request, pk):
                 name=form.cleaned_data["name"],
                 quantity=form.cleaned_data["quantity"],
                 unit_cost=form.cleaned_data["unit_cost"],
+                idempotency_key=form.cleaned_data["idempotency_key"],
             )
         except ValidationError as exc:
             if hasattr(exc, "error_dict"):

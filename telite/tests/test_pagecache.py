@@ -279,6 +279,20 @@ def test_a_kept_service_page_never_repeats_a_payment_key(front_desk, technician)
     assert all(str(uuid.UUID(key)) == key for key in keys)
 
 
+def test_a_kept_service_page_never_repeats_a_part_form_key(technician):
+    device = DeviceFactory(status=DeviceStatus.ASSIGNED, assigned_to=technician)
+    ServiceFactory(device=device)
+    client = _logged_in(technician)
+    url = reverse("devices:service", args=[device.pk])
+    pages = [_visit(client, url) for _ in range(3)]
+    assert not _reads_devices(pages[2][1])
+    add_url = re.escape(reverse("devices:part_add", args=[device.pk]))
+    in_part_form = re.compile(rf'action="{add_url}".*?idempotency_key" value="([^"]+)"', re.S)
+    keys = [in_part_form.search(html).group(1) for html, _ in pages]
+    assert len(set(keys)) == 3
+    assert all(str(uuid.UUID(key)) == key for key in keys)
+
+
 def test_text_typed_like_a_marker_is_shown_as_typed(owner):
     DeviceFactory(customer__name=pagecache.CSRF_MARK)
     client = _logged_in(owner)
