@@ -12,22 +12,16 @@ from django import forms
 from django.core.exceptions import ValidationError
 
 from devices.models import MAX_QUANTITY, Device
-from telite.forms_util import add_service_errors
+from telite.forms_util import MoneyField, add_service_errors
 from telite.money import format_money
 
 from .models import Bill, Payment
 
 MONEY_KW = dict(
-    max_digits=12,
-    decimal_places=2,
     min_value=Decimal("0.00"),
     # Django's "Ensure this value is greater than or equal to 0.00." in the shop's words.
     error_messages={"min_value": "Enter an amount of zero or more, without a minus sign."},
 )
-
-
-def _money_input(placeholder="0.00"):
-    return forms.NumberInput(attrs={"step": "0.01", "min": "0", "placeholder": placeholder})
 
 
 class ServiceErrorsMixin:
@@ -55,9 +49,7 @@ class CloseDeviceForm(ServiceErrorsMixin, NoTagHelperMixin, forms.Form):
             "required": "Choose the device to close.",
         },
     )
-    discount = forms.DecimalField(
-        label="Discount", required=False, widget=_money_input(), **MONEY_KW
-    )
+    discount = MoneyField(label="Discount", required=False, **MONEY_KW)
     refund_excess = forms.BooleanField(
         label="If the advance is more than the bill, refund the difference",
         required=False,
@@ -79,12 +71,9 @@ class CloseDeviceForm(ServiceErrorsMixin, NoTagHelperMixin, forms.Form):
 
 
 class PaymentForm(ServiceErrorsMixin, NoTagHelperMixin, forms.Form):
-    amount = forms.DecimalField(
+    amount = MoneyField(
         label="Amount",
-        max_digits=12,
-        decimal_places=2,
         min_value=Decimal("0.01"),
-        widget=forms.NumberInput(attrs={"step": "0.01", "min": "0.01", "placeholder": "0.00"}),
         error_messages={"min_value": "Enter an amount greater than zero."},
     )
     mode = forms.ChoiceField(label="Mode", choices=Payment.Mode.choices, initial=Payment.Mode.CASH)
@@ -135,11 +124,10 @@ class ReturnForm(ServiceErrorsMixin, NoTagHelperMixin, forms.Form):
         max_length=300,
         widget=forms.TextInput(attrs={"placeholder": "e.g. customer declined the estimate"}),
     )
-    inspection_charge = forms.DecimalField(
+    inspection_charge = MoneyField(
         label="Inspection charge",
         required=False,
         help_text="Leave empty for no charge. A charge is billed on its own bill.",
-        widget=_money_input(),
         **MONEY_KW,
     )
     refund_mode = forms.ChoiceField(
@@ -178,7 +166,7 @@ class ReopenForm(ServiceErrorsMixin, NoTagHelperMixin, forms.Form):
 class BillCorrectionForm(ServiceErrorsMixin, NoTagHelperMixin, forms.Form):
     """A manager's change to an issued bill: discount, notes, one extra charge, removals."""
 
-    discount = forms.DecimalField(label="Discount", widget=_money_input(), **MONEY_KW)
+    discount = MoneyField(label="Discount", **MONEY_KW)
     notes = forms.CharField(
         label="Notes printed on the bill",
         required=False,
@@ -194,9 +182,7 @@ class BillCorrectionForm(ServiceErrorsMixin, NoTagHelperMixin, forms.Form):
     quantity = forms.IntegerField(
         label="Qty", min_value=1, max_value=MAX_QUANTITY, initial=1, required=False
     )
-    unit_price = forms.DecimalField(
-        label="Price", required=False, widget=_money_input(), **MONEY_KW
-    )
+    unit_price = MoneyField(label="Price", required=False, **MONEY_KW)
     remove_lines = forms.TypedMultipleChoiceField(
         label="Remove extra charges",
         coerce=int,

@@ -7,7 +7,7 @@ from django.core.exceptions import ValidationError
 from django.utils import timezone
 
 from accounts.models import User
-from telite.forms_util import add_service_errors, reversed_range
+from telite.forms_util import MoneyField, add_service_errors, reversed_range
 from telite.phone import normalize_phone
 
 from . import services
@@ -74,6 +74,7 @@ class LeadForm(forms.ModelForm):
             "owner",
             "follow_up_date",
         )
+        field_classes = {"estimated_value": MoneyField}
         widgets = {
             "requirement": forms.Textarea(attrs={"rows": 3}),
             "follow_up_date": _date_widget(),
@@ -91,7 +92,6 @@ class LeadForm(forms.ModelForm):
             {"inputmode": "tel", "placeholder": "98450 12345", "autocomplete": "off"}
         )
         self.fields["name"].widget.attrs["autofocus"] = not editing
-        self.fields["estimated_value"].widget.attrs.update({"step": "0.01", "min": "0"})
         self.fields["source"].choices = [("", "How did they reach us?"), *LeadSource.choices]
         self.fields["requirement"].widget.attrs["placeholder"] = (
             "e.g. Laptop screen replacement, 10 desktops AMC, new printer"

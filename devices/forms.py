@@ -9,6 +9,7 @@ from django.utils.formats import date_format
 
 from billing.models import PaymentMode
 from customers.forms import CustomerContactForm
+from telite.forms_util import MoneyField
 
 from .models import MAX_QUANTITY, Device, Service, SparePart
 from .selectors import active_technicians
@@ -81,6 +82,7 @@ class MultiplePhotoField(forms.FileField):
 
 _device_fields = forms.fields_for_model(
     Device,
+    field_classes={"expected_budget": MoneyField},
     fields=[
         "device_name",
         "brand",
@@ -98,7 +100,6 @@ _device_fields = forms.fields_for_model(
 # A plain form does not run the model's validators: the budget's floor is the form's too
 # (without it a negative budget reached the database's check constraint).
 _device_fields["expected_budget"].validators.append(MinValueValidator(0))
-_device_fields["expected_budget"].widget.attrs["min"] = "0"
 
 DEVICE_FIELDS = tuple(_device_fields)
 ADVANCE_FIELDS = ("advance_amount", "advance_mode", "advance_reference")
@@ -126,12 +127,10 @@ class IntakeForm(CustomerContactForm):
         f"{settings.PHOTO_MAX_MB} MB each.",
     )
 
-    advance_amount = forms.DecimalField(
+    advance_amount = MoneyField(
         label="Advance received",
         required=False,
         min_value=0,
-        max_digits=12,
-        decimal_places=2,
         help_text="Leave empty if the customer paid nothing now.",
     )
     advance_mode = forms.ChoiceField(
@@ -156,8 +155,6 @@ class IntakeForm(CustomerContactForm):
             attrs={"min": timezone.localdate().isoformat()}
         )
         f["expected_delivery_date"].validators += [_not_in_past, check_promise_horizon]
-        f["expected_budget"].widget.attrs.update({"placeholder": "0.00", "step": "0.01"})
-        f["advance_amount"].widget.attrs.update({"placeholder": "0.00", "step": "0.01"})
 
     def clean(self):
         data = super().clean()
@@ -182,11 +179,9 @@ class IntakeForm(CustomerContactForm):
 
 
 class ServiceForm(forms.ModelForm):
-    labour_charge = forms.DecimalField(
+    labour_charge = MoneyField(
         label="Labour charge",
         min_value=0,
-        max_digits=12,
-        decimal_places=2,
         initial=0,
         help_text="Charge for the work, without spare parts.",
         error_messages={
@@ -221,11 +216,9 @@ class SparePartForm(forms.ModelForm):
             "invalid": "Enter a whole number.",
         },
     )
-    unit_cost = forms.DecimalField(
+    unit_cost = MoneyField(
         label="Unit price",
         min_value=0,
-        max_digits=12,
-        decimal_places=2,
         error_messages={
             "required": "Enter the unit price (0 if free).",
             "min_value": "The unit price cannot be negative.",

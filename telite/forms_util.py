@@ -1,5 +1,6 @@
 """Form pieces that lists repeat on every row."""
 
+import re
 import time
 
 import django_filters
@@ -12,6 +13,51 @@ from django.utils.html import escape, format_html_join
 from django.utils.safestring import SafeString, mark_safe
 
 from telite.dates import day_end, day_start
+from telite.money import typed_amount
+
+_PLAIN_NUMBER = re.compile(r"[+-]?(?:\d+\.?\d*|\.\d+)")
+
+
+class MoneyInput(forms.TextInput):
+    """A text box for an amount, with the phone's number pad (``inputmode="decimal"``).
+
+    Not ``<input type="number">``: a browser sends an empty value for anything it cannot
+    read as a number there ("1500/-", "Rs 500"), so an optional amount typed that way was
+    saved as zero without a word. A text box sends what was typed, and ``MoneyField``
+    reads it or says what is wrong."""
+
+    def __init__(self, attrs=None):
+        super().__init__({"inputmode": "decimal", "autocomplete": "off", **(attrs or {})})
+
+
+class MoneyField(forms.DecimalField):
+    """An amount of money as people type it at the counter: "1500", "1,500.50", "₹1,500",
+    "Rs. 1500", "1500/-" (``telite.money.typed_amount``); anything else is refused with a
+    message next to the field, never read as zero."""
+
+    widget = MoneyInput
+    default_error_messages = {
+        "invalid": "Enter the amount as a number, e.g. 1500 or 1,500.50.",
+    }
+
+    def __init__(self, **kwargs):
+        kwargs.setdefault("max_digits", 12)
+        kwargs.setdefault("decimal_places", 2)
+        super().__init__(**kwargs)
+
+    def to_python(self, value):
+        if isinstance(value, str) and value.strip():
+            value = typed_amount(value)
+            # Digits and one point only: no "1e3", no "Infinity".
+            if not _PLAIN_NUMBER.fullmatch(value):
+                raise ValidationError(self.error_messages["invalid"], code="invalid")
+        return super().to_python(value)
+
+    def widget_attrs(self, widget):
+        # DecimalField would add step/min/max, which only a number input reads.
+        attrs = forms.Field.widget_attrs(self, widget)
+        attrs.setdefault("placeholder", "0.00")
+        return attrs
 
 
 def options_html(choices) -> SafeString:

@@ -5,6 +5,7 @@ default ``MONEY_LOCALE``); ``amount_in_words(2500)`` -> ``Rupees Two Thousand Fi
 """
 
 import functools
+import re
 import threading
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 
@@ -21,15 +22,32 @@ ZERO = Decimal("0.00")
 MAX_AMOUNT = Decimal("9999999999.99")
 
 
+# How amounts are written at an Indian counter, around the number: "₹1,500", "Rs. 1500",
+# "INR 1500", "1500/-", "1,50,000.00". Only these marks are taken off; anything else left
+# in the text (a letter, a second number) makes it not an amount.
+_CURRENCY_PREFIX = re.compile(r"^(?:₹|rs\.?|inr)\s*", re.IGNORECASE)
+_ONLY_SUFFIX = re.compile(r"\s*/-?$")
+
+
+def typed_amount(text: str) -> str:
+    """``text`` as typed, less the currency marks and digit grouping above: ``"1500/-"``
+    -> ``"1500"``. What is left is for ``Decimal`` to read (or refuse)."""
+    text = str(text).strip()
+    text = _CURRENCY_PREFIX.sub("", text)
+    text = _ONLY_SUFFIX.sub("", text)
+    return text.replace(",", "").replace(" ", "").replace("\u00a0", "")
+
+
 def to_money(value) -> Decimal:
     """Any number-ish value as a two-place Decimal (never via float arithmetic).
 
-    ``None`` and ``""`` are zero; anything that is not a finite number raises ValueError.
+    ``None`` and ``""`` are zero; text may carry the marks ``typed_amount`` takes off;
+    anything that is not a finite number raises ValueError.
     """
     if value is None or value == "":
         return ZERO
     try:
-        amount = Decimal(str(value).strip().replace(",", ""))
+        amount = Decimal(typed_amount(value))
     except (InvalidOperation, ValueError) as exc:
         raise ValueError(f"not an amount: {value!r}") from exc
     if not amount.is_finite():

@@ -157,6 +157,25 @@ def test_close_button_issues_the_bill_and_opens_it(client_for, technician, make_
     assert Bill.objects.get(device=device).bill_value == Decimal("750.00")
 
 
+def test_a_discount_typed_as_slash_dash_is_taken_off_the_bill(client_for, front_desk, make_device):
+    device = make_device(labour="1000")
+    client_for(front_desk).post(
+        reverse("billing:close_device"), {"device": device.pk, "discount": "100/-"}
+    )
+    assert Bill.objects.get(device=device).bill_value == Decimal("900.00")
+
+
+def test_a_discount_that_is_not_an_amount_stops_the_close(client_for, front_desk, make_device):
+    device = make_device(labour="1000")
+    response = client_for(front_desk).post(
+        reverse("billing:close_device"), {"device": device.pk, "discount": "hundred"}
+    )
+    assert response.status_code == 200
+    assert "Enter the amount as a number" in response.content.decode()
+    assert 'value="hundred"' in response.content.decode()
+    assert not Bill.objects.exists()
+
+
 def test_a_refused_close_shows_the_reason_next_to_the_discount_and_keeps_it(
     client_for, front_desk, make_device
 ):

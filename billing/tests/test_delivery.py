@@ -198,6 +198,18 @@ def test_return_needs_a_reason_and_an_open_device(make_device, front_desk, techn
         services.return_unrepaired(device=device, by=front_desk, reason="Changed mind")
 
 
+def test_an_inspection_charge_typed_as_slash_dash_is_charged(make_device, client_for, manager):
+    device = make_device()
+    services.payment_record(device=device, amount="1000", mode="cash", by=manager)
+    client_for(manager).post(
+        reverse("billing:return_device", args=[device.pk]),
+        {"reason": "Declined estimate", "inspection_charge": "200/-", "refund_mode": "cash"},
+    )
+    bill = Bill.objects.get(device=device)
+    assert (bill.bill_value, bill.amount_received) == (Decimal("200.00"), Decimal("200.00"))
+    assert Refund.objects.get(device=device).amount == Decimal("800.00")
+
+
 def test_return_page_keeps_what_was_typed_when_refused(make_device, client_for, front_desk):
     device = make_device()
     response = client_for(front_desk).post(

@@ -136,6 +136,15 @@ def test_the_same_form_posted_twice_records_one_payment(billed, client_for, fron
     assert bill.amount_received == Decimal("1200.00")
 
 
+def test_a_payment_typed_with_rs_and_commas_records_that_amount(billed, client_for, front_desk):
+    device, bill = billed
+    client_for(front_desk).post(
+        reverse("billing:take_payment", args=[device.pk]), _form("Rs. 1,200/-")
+    )
+    bill.refresh_from_db()
+    assert bill.amount_received == Decimal("1200.00")
+
+
 def test_an_over_balance_payment_page_shows_the_message_next_to_the_amount(
     billed, client_for, front_desk
 ):

@@ -247,6 +247,23 @@ def test_advance_is_recorded_as_an_advance_payment(client_for, front_desk):
 
 
 @pytest.mark.django_db
+def test_an_advance_typed_with_a_rupee_mark_and_slash_dash_is_recorded_in_full(
+    client_for, front_desk
+):
+    client_for(front_desk).post(URL, intake_data(advance_amount="₹1,500/-"))
+    assert Payment.objects.get().amount == Decimal("1500.00")
+
+
+@pytest.mark.django_db
+def test_an_advance_that_is_not_an_amount_is_refused_not_taken_as_zero(client_for, front_desk):
+    response = client_for(front_desk).post(URL, intake_data(advance_amount="1500 rupees"))
+    form = response.context["form"]
+    assert form.errors["advance_amount"] == ["Enter the amount as a number, e.g. 1500 or 1,500.50."]
+    assert form["advance_amount"].value() == "1500 rupees"
+    assert nothing_written()
+
+
+@pytest.mark.django_db
 def test_negative_advance_is_refused(client_for, front_desk):
     response = client_for(front_desk).post(URL, intake_data(advance_amount="-5"))
     assert "advance_amount" in response.context["form"].errors
