@@ -216,6 +216,14 @@ class BillCorrectionForm(ServiceErrorsMixin, NoTagHelperMixin, forms.Form):
 
     def clean(self):
         data = super().clean()
+        if data.get("version") is None:
+            # Without the version the stale check cannot run, and a second send would be
+            # applied again: only a hand-made post or a page from before the check lacks it.
+            self.add_error(
+                None,
+                "This form is out of date, so nothing was changed. "
+                "Open the bill's change page again.",
+            )
         description, price = data.get("description"), data.get("unit_price")
         # A price refused by its own field (negative, not a number) already says why.
         if description and not price and "unit_price" not in self.errors:

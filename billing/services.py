@@ -398,8 +398,15 @@ def payment_record(
         # Checked under the device lock: a double-posted form waits for the first post
         # to commit and then finds its payment here.
         existing = Payment.objects.filter(idempotency_key=idempotency_key).first()
-        if existing:
+        if existing and existing.device_id == locked_device.pk:
             return existing
+        if existing:
+            # Another device's form key (a tampered or copied post): never report that
+            # payment as this one.
+            raise ValidationError(
+                "This payment form is out of date, so nothing was recorded. "
+                "Open the device again and take the payment."
+            )
     bill = _live_bill(locked_device, lock=True)
     if bill is not None:
         balance = bill.bill_value - bill.amount_received
@@ -442,9 +449,12 @@ def payment_record(
                 idempotency_key=idempotency_key or None,
             )
     except IntegrityError:
-        # The same key, used for another device's form: the first one won.
+        # The same key, posted at once for another device: the first one won.
         if idempotency_key:
-            return Payment.objects.get(idempotency_key=idempotency_key)
+            raise ValidationError(
+                "This payment form is out of date, so nothing was recorded. "
+                "Open the device again and take the payment."
+            ) from None
         raise
     if bill is not None:
         received = bill.amount_received + amount

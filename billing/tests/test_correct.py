@@ -71,6 +71,7 @@ def test_a_charge_that_would_overflow_the_bill_is_refused_next_to_the_price(
     response = client_for(manager).post(
         reverse("billing:correct_bill", args=[bill.pk]),
         {
+            "version": bill.version,
             "discount": "0",
             "description": "Data backup",
             "quantity": str(quantity),
@@ -89,6 +90,7 @@ def test_a_quantity_past_any_real_charge_is_refused_next_to_it(john_doe, manager
     response = client_for(manager).post(
         reverse("billing:correct_bill", args=[bill.pk]),
         {
+            "version": bill.version,
             "discount": "0",
             "description": "Screws",
             "quantity": "1000000000000",
@@ -159,6 +161,7 @@ def test_the_correction_page_records_and_shows_the_change_on_the_bill(
     response = client.post(
         reverse("billing:correct_bill", args=[bill.pk]),
         {
+            "version": bill.version,
             "discount": "50",
             "description": "Screen guard",
             "quantity": "1",
@@ -181,7 +184,7 @@ def test_the_correction_page_shows_a_refusal_next_to_the_form_and_keeps_input(
     _, bill = john_doe
     response = client_for(manager).post(
         reverse("billing:correct_bill", args=[bill.pk]),
-        {"discount": "900", "reason": "Big goodwill discount"},
+        {"version": bill.version, "discount": "900", "reason": "Big goodwill discount"},
     )
     assert response.status_code == 200
     html = response.content.decode()
@@ -198,11 +201,13 @@ def test_raising_a_handed_back_devices_bill_warns_of_the_balance_to_collect(
     services.payment_record(device=device, amount="500", mode="cash", by=front_desk)
     if delivered:
         services.delivery_complete(device=device, by=front_desk)
+    bill.refresh_from_db()  # the version the change page would show now
     client = client_for(manager)
 
     response = client.post(
         reverse("billing:correct_bill", args=[bill.pk]),
         {
+            "version": bill.version,
             "discount": "0",
             "description": "Data backup",
             "quantity": "1",
@@ -231,10 +236,17 @@ def test_lowering_a_handed_back_devices_balance_raises_no_alarm(john_doe, client
     services.delivery_complete(
         device=device, by=manager, allow_balance_due=True, reason="Regular customer"
     )
+    bill.refresh_from_db()
 
     response = client_for(manager).post(
         reverse("billing:correct_bill", args=[bill.pk]),
-        {"discount": "100", "notes": "", "reason": "Goodwill", "quantity": "1"},
+        {
+            "version": bill.version,
+            "discount": "100",
+            "notes": "",
+            "reason": "Goodwill",
+            "quantity": "1",
+        },
     )
 
     assert response.status_code == 302
@@ -249,6 +261,7 @@ def test_a_negative_extra_charge_is_refused_once_for_what_it_is(john_doe, client
     response = client_for(manager).post(
         reverse("billing:correct_bill", args=[bill.pk]),
         {
+            "version": bill.version,
             "discount": "0",
             "description": "Backup",
             "quantity": "1",
@@ -310,3 +323,15 @@ def test_a_correction_opened_before_a_payment_is_refused_not_applied_over_it(
         )
     bill.refresh_from_db()
     assert bill.discount == Decimal("0.00")
+
+
+def test_a_correction_without_the_bills_version_changes_nothing(john_doe, client_for, manager):
+    # Only a hand-made post lacks it; applied, a second send would add the charge again.
+    device, bill = john_doe
+    posted = {"discount": "0", "description": "Cable", "unit_price": "100", "reason": "x"}
+    response = client_for(manager).post(reverse("billing:correct_bill", args=[bill.pk]), posted)
+    assert response.status_code == 200
+    assert "out of date, so nothing was changed" in response.content.decode()
+    bill.refresh_from_db()
+    assert not bill.lines.filter(description="Cable").exists()
+    assert not BillChange.objects.filter(bill=bill).exists()

@@ -82,6 +82,25 @@ def test_the_same_idempotency_key_records_one_payment(billed, front_desk):
     assert bill.amount_received == Decimal("700.00")
 
 
+def test_a_key_from_another_devices_form_records_nothing_and_says_so(
+    billed, make_device, client_for, front_desk
+):
+    device, bill = billed
+    other = make_device()
+    key = uuid.uuid4()
+    services.payment_record(
+        device=device, amount="700", mode="upi", by=front_desk, idempotency_key=key
+    )
+    response = client_for(front_desk).post(
+        reverse("billing:take_payment", args=[other.pk]), _form("10", key=key), follow=True
+    )
+    assert "out of date, so nothing was recorded" in response.content.decode()
+    assert "received for" not in response.content.decode()
+    assert list(Payment.objects.values_list("device_id", "amount")) == [
+        (device.pk, Decimal("700.00"))
+    ]
+
+
 def test_an_advance_before_the_bill_has_no_bill_yet(make_device, front_desk):
     device = make_device(status=DeviceStatus.RECEIVED)
     payment = services.payment_record(device=device, amount="500", mode="cash", by=front_desk)

@@ -127,7 +127,12 @@ ROUTES = [
         "correct",
         "post",
         lambda w: reverse("billing:correct_bill", args=[w["bill"].pk]),
-        lambda w: {"discount": "10", "reason": "Goodwill", "quantity": "1"},
+        lambda w: {
+            "discount": "10",
+            "reason": "Goodwill",
+            "quantity": "1",
+            "version": w["bill"].version,
+        },
         MANAGERS_OK,
         302,
     ),

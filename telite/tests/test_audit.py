@@ -136,9 +136,15 @@ def test_a_payment_and_a_bill_correction_are_recorded_with_who_made_them(
     assert response.status_code == 302
     payment = Payment.objects.get(device=device)
     assert payment.history.get().history_user == front_desk
+    bill.refresh_from_db()
     response = client_for(manager).post(
         reverse("billing:correct_bill", args=[bill.pk]),
-        {"discount": "100", "notes": "", "reason": "Goodwill discount agreed by owner"},
+        {
+            "version": bill.version,
+            "discount": "100",
+            "notes": "",
+            "reason": "Goodwill discount agreed by owner",
+        },
     )
     assert response.status_code == 302
     latest = bill.history.latest()

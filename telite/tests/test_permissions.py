@@ -524,6 +524,7 @@ ROUTES: dict[str, Route] = {
             lambda w: (
                 reverse("billing:correct_bill", args=[w.bill.pk]),
                 {
+                    "version": w.bill.version,
                     "discount": "0",
                     "notes": "",
                     "description": "Data backup",
