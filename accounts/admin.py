@@ -4,6 +4,8 @@ from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
 from django.contrib.auth.forms import UserChangeForm
 from django.core.exceptions import ValidationError
 
+from telite.admin_history import SafeDateHierarchyMixin
+
 from .forms import check_own_access
 from .models import User
 from .services import active_admin_pks, check_an_admin_remains, warn_of_jobs_left_behind
@@ -30,7 +32,7 @@ class BackOfficeUserForm(UserChangeForm):
 
 
 @admin.register(User)
-class UserAdmin(BaseUserAdmin):
+class UserAdmin(SafeDateHierarchyMixin, BaseUserAdmin):
     """Admins only: managers hold no permission on accounts, so they never see this."""
 
     form = BackOfficeUserForm

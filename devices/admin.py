@@ -10,6 +10,7 @@ added or deleted here.
 
 from django import forms
 from django.contrib import admin, messages
+from django.contrib.admin.options import IncorrectLookupParameters
 from django.core.exceptions import ValidationError
 from django.db.models import Q
 from django.template.defaultfilters import pluralize
@@ -77,8 +78,11 @@ class TechnicianFilter(admin.SimpleListFilter):
         return [(u.pk, str(u)) for u in users]
 
     def queryset(self, request, queryset):
-        if self.value():
-            return queryset.filter(assigned_to_id=self.value())
+        value = self.value()
+        if value and not value.isdecimal():
+            raise IncorrectLookupParameters(f"Not a technician: {value!r}")
+        if value:
+            return queryset.filter(assigned_to_id=int(value))
         return queryset
 
 

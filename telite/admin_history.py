@@ -15,14 +15,17 @@ from simple_history.admin import SimpleHistoryAdmin
 
 
 class SafeDateHierarchyMixin:
-    """A date drill-down link with an impossible year (``?issued_at__year=99999999999``)
-    raised OverflowError inside Django's ChangeList, which only catches ValueError: the
-    list answers as for any other bad filter (the plain list, "?e=1") instead of a 500."""
+    """A date drill-down link with an impossible year (``?issued_at__year=99999999999``
+    raised OverflowError, ``?created_at__year=-1`` ValueError) failed inside Django's
+    ChangeList: the list answers as for any other bad filter (the plain list, "?e=1")
+    instead of a 500."""
 
     def get_changelist_instance(self, request):
         try:
             return super().get_changelist_instance(request)
-        except OverflowError as exc:
+        except (OverflowError, ValueError) as exc:
+            # ValueError: a year out of range (``?created_at__year=-1``) or a filter value
+            # of the wrong type that Django's ChangeList does not catch itself.
             raise IncorrectLookupParameters(exc) from exc
 
 

@@ -5,7 +5,7 @@ from functools import wraps
 
 from django.contrib import admin
 from django.contrib.admin.apps import AdminConfig
-from django.core.exceptions import PermissionDenied
+from django.core.exceptions import BadRequest, PermissionDenied
 from django.urls import reverse
 
 
@@ -26,6 +26,10 @@ class TeliteAdminSite(admin.AdminSite):
         def refuse_or_view(request, *args, **kwargs):
             if request.path != reverse("admin:logout", current_app=self.name):
                 self._refuse_if_logged_in_without_rights(request)
+            # List filters go to the database unchecked by any form: PostgreSQL refuses a
+            # NUL character in a string with an error, which was a 500.
+            if any("\x00" in key or "\x00" in value for key, value in request.GET.items()):
+                raise BadRequest("A filter in the address holds a NUL character.")
             return inner(request, *args, **kwargs)
 
         return refuse_or_view

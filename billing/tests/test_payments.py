@@ -233,6 +233,20 @@ def test_row_payment_totals_follow_the_filters_of_the_page(
     assert "₹3,200.00" not in totals  # the other device is filtered out
 
 
+def test_a_row_payment_with_a_garbled_page_address_still_answers(billed, client_for, front_desk):
+    # The address comes from a request header: a malformed one failed after the payment
+    # was saved, and a clerk seeing an error could take the money twice.
+    device, _ = billed
+    response = client_for(front_desk).post(
+        reverse("billing:take_payment", args=[device.pk]),
+        _form("1000", ctx="row"),
+        headers={"HX-Request": "true", "HX-Current-URL": "http://[::1"},
+    )
+    assert response.status_code == 200
+    assert 'id="delivery-totals"' in response.content.decode()
+    assert Payment.objects.get().amount == Decimal("1000.00")
+
+
 def test_htmx_payment_error_reopens_the_row_form_with_the_message(billed, client_for, front_desk):
     device, _ = billed
     response = client_for(front_desk).post(

@@ -181,6 +181,16 @@ def take_payment(request, pk):
     return render(request, "billing/take_payment.html", context)
 
 
+def _query_of(url: str | None) -> str:
+    """The query string of the page htmx says it is on (a header the browser sends, so
+    anything may come: a malformed address gives no filters rather than an error after the
+    payment was saved)."""
+    try:
+        return urlsplit(url or "").query
+    except ValueError:
+        return ""
+
+
 def _payment_fragment(request, device, target, **extra) -> HttpResponse:
     if target == "row":
         html = render_to_string(
@@ -192,7 +202,7 @@ def _payment_fragment(request, device, target, **extra) -> HttpResponse:
             return HttpResponse(html)  # only the form opened: nothing else changed
         # The summary cards above the list change with the payment too: swap them
         # out-of-band, totalled over the filters of the page the clerk is looking at.
-        page_filters = QueryDict(urlsplit(request.htmx.current_url or "").query)
+        page_filters = QueryDict(_query_of(request.htmx.current_url))
         html += render_to_string(
             "billing/_delivery_totals.html",
             {**delivery_summary(page_filters), "oob": True},

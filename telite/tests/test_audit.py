@@ -279,14 +279,36 @@ def test_history_models_exist_for_the_audited_records():
         "/admin/customers/customer/?created_at__year=99999999999&created_at__month=1",
         "/admin/crm/lead/?created_at__year=99999999999",
         "/admin/crm/leadnote/?at__year=99999999999",
+        "/admin/billing/payment/?received_at__year=-1",
+        "/admin/billing/refund/?refunded_at__year=-1",
+        "/admin/billing/refund/?refunded_at__year=9999999999999999999999999",
+        "/admin/devices/service/?updated_at__year=-1",
+        "/admin/devices/device/?technician=zzz",
     ],
 )
 def test_an_impossible_year_in_a_back_office_list_is_a_bad_filter_not_a_crash(
-    client_for, owner, path
+    client_for, owner, technician, path
 ):
+    # (A technician exists, so the device list offers its technician filter.)
     response = client_for(owner).get(path)
     assert response.status_code == 302
     assert response["Location"].endswith("?e=1")
+
+
+@pytest.mark.parametrize(
+    "path",
+    [
+        "/admin/devices/device/?status=%00",
+        "/admin/billing/payment/?mode=%00",
+        "/admin/crm/lead/?source=x%00y",
+        "/admin/devices/device/?q%00=1",
+    ],
+)
+def test_a_nul_character_in_a_back_office_filter_is_a_bad_request_not_a_crash(
+    client_for, owner, path
+):
+    # PostgreSQL refuses NUL in a string with an error: it was a 500 there.
+    assert client_for(owner).get(path).status_code == 400
 
 
 def test_a_history_version_that_is_not_a_number_is_not_found(client_for, owner):
