@@ -52,3 +52,51 @@ def test_admin_registers_a_technician_and_a_front_desk_user(screen, owner, passw
     expect(clerk.page).to_have_url(clerk.base_url + "/dashboard")
     expect(clerk.page.get_by_role("heading", name="Kavya")).to_be_visible()
     clerk.shot("dashboard")
+
+
+def test_an_htmx_action_after_a_logout_elsewhere_goes_to_the_login_and_back(
+    screen, technician, front_desk, manager, password
+):
+    from devices.workflow import device_assign
+
+    from .data import device_taken_in
+
+    device = device_assign(device=device_taken_in(by=front_desk), technician=technician, by=manager)
+    tech = screen("technician")
+    tech.login("tech", password)
+    page = tech.go(f"/service/{device.pk}")
+    tech.page.context.clear_cookies(name="sessionid")  # logged out elsewhere, or idle too long
+    page.get_by_label("Part").fill("RAM 8GB")
+    page.get_by_label("Unit price").fill("1500")
+    page.get_by_role("button", name="Add", exact=True).click()
+    # The whole window goes to the login page (not a login form inside the parts card)...
+    page.wait_for_url(lambda url: "/login" in url)
+    expect(page.get_by_role("button", name="Log in")).to_be_visible()
+    tech.shot("login_after_expiry")
+    page.fill("input[name=username]", "tech")
+    page.fill("input[name=password]", password)
+    page.click("button[type=submit]")
+    # ...and comes back to the job afterwards.
+    page.wait_for_url(lambda url: url.endswith(f"/service/{device.pk}"))
+
+
+def test_an_htmx_action_refused_meanwhile_says_so_on_screen(
+    screen, technician, other_technician, front_desk, manager, password
+):
+    from devices.workflow import device_assign, device_reassign
+
+    from .data import device_taken_in
+
+    device = device_assign(device=device_taken_in(by=front_desk), technician=technician, by=manager)
+    tech = screen("technician")
+    tech.login("tech", password)
+    page = tech.go(f"/service/{device.pk}")
+    device_reassign(device=device, technician=other_technician, by=manager, note="Arun is on leave")
+    page.get_by_label("Part").fill("RAM 8GB")
+    page.get_by_label("Unit price").fill("1500")
+    with tech.without_reload():
+        page.get_by_role("button", name="Add", exact=True).click()
+        alert = page.locator("#htmx-error")
+        expect(alert).to_contain_text("not allowed to do it any more")
+        expect(alert.get_by_role("button", name="Reload")).to_be_visible()
+    tech.shot("refused_in_place")

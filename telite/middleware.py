@@ -1,8 +1,11 @@
 import time
+from urllib.parse import urlencode, urlsplit
 
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import logout
+from django.shortcuts import resolve_url
+from django_htmx.http import HttpResponseClientRedirect
 
 _KEY = "last_activity"
 
@@ -46,3 +49,27 @@ class SecurityHeadersMiddleware:
         if getattr(request, "user", None) is not None and request.user.is_authenticated:
             response.setdefault("Cache-Control", "private, no-store")
         return response
+
+
+class HtmxLoginRedirectMiddleware:
+    """An htmx request that meets the login page (logged out in another tab, or idle too
+    long) reloads the whole window at the login page, coming back afterwards to the page
+    the person was on. Without it htmx followed the redirect and put the login form inside
+    the panel being updated (a spare-parts card showing a login page)."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        response = self.get_response(request)
+        if not getattr(request, "htmx", False) or response.status_code not in (301, 302):
+            return response
+        login = resolve_url(settings.LOGIN_URL)
+        if urlsplit(response["Location"]).path != login:
+            return response
+        page = urlsplit(request.htmx.current_url or "")
+        back = page.path + (f"?{page.query}" if page.query else "")
+        # Only a path on this site comes back ("//host" would name another site).
+        local = back.startswith("/") and not back.startswith("//")
+        target = f"{login}?{urlencode({'next': back})}" if local else login
+        return HttpResponseClientRedirect(target)

@@ -21,6 +21,11 @@ def permission_denied(request, exception=None):
     return render(request, "errors/403.html", {"reason": str(exception or "")}, status=403)
 
 
+def csrf_failure(request, reason=""):
+    """A form whose security token no longer holds: nothing was done; say so plainly."""
+    return render(request, "errors/csrf.html", status=403)
+
+
 def page_not_found(request, exception=None):
     return render(request, "errors/404.html", status=404)
 

@@ -76,3 +76,45 @@
     document.addEventListener("DOMContentLoaded", function () { labelWithin(document); });
   }
 })();
+
+// An htmx action the server refused or could not answer changed nothing on screen (htmx
+// does not swap error responses): say so where the person is looking, and what to do.
+(function () {
+  var SAID = {
+    403: "That was not saved: you are not allowed to do it any more (the job may have " +
+      "been reassigned, or the form was open across a log-out). Reload the page to see it as it is now.",
+    404: "That was not saved: the record is no longer there. Reload the page.",
+    500: "That may not have been saved: the server met an error. Reload the page and check before trying again.",
+    0: "That was not sent: no connection to TELITE. Check the network, then try again."
+  };
+
+  function tell(text) {
+    var main = document.querySelector("main");
+    if (!main) { window.alert(text); return; }
+    var box = document.getElementById("htmx-error");
+    if (!box) {
+      box = document.createElement("div");
+      box.id = "htmx-error";
+      box.className = "alert alert-danger alert-dismissible d-flex align-items-start gap-2";
+      box.setAttribute("role", "alert");
+      main.insertBefore(box, main.firstChild);
+    }
+    box.textContent = "";
+    var message = document.createElement("div");
+    message.className = "flex-grow-1";
+    message.textContent = text;
+    var reload = document.createElement("button");
+    reload.type = "button";
+    reload.className = "btn btn-sm btn-danger text-nowrap flex-shrink-0";
+    reload.textContent = "Reload";
+    reload.addEventListener("click", function () { window.location.reload(); });
+    box.append(message, reload);
+    box.scrollIntoView({ block: "nearest" });
+  }
+
+  document.addEventListener("htmx:responseError", function (event) {
+    var status = event.detail.xhr ? event.detail.xhr.status : 500;
+    tell(SAID[status] || SAID[500]);
+  });
+  document.addEventListener("htmx:sendError", function () { tell(SAID[0]); });
+})();
