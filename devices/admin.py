@@ -109,6 +109,13 @@ class DevicePhotoForm(forms.ModelForm):
         model = DevicePhoto
         fields = ("image", "caption")
 
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        if self.instance.pk:
+            # A stored photo is evidence of the device's condition at intake: its picture is
+            # never swapped (add a new photo or remove this one); only the caption changes.
+            self.fields["image"].disabled = True
+
     def clean_image(self):
         image = self.cleaned_data.get("image")
         if image and hasattr(image, "content_type"):  # a new upload, not the stored file

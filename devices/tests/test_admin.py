@@ -246,3 +246,39 @@ def test_photos_added_or_recaptioned_in_the_back_office_are_on_the_timeline(clie
     )
     assert client.post(change_url(device), recaptioned).status_code == 302
     assert device.events.filter(kind=Kind.NOTE).latest("at").note == "1 photo caption changed"
+
+
+@pytest.mark.django_db
+def test_a_stored_photo_cannot_be_swapped_in_the_back_office(client_for, manager):
+    # Intake photos show the device's condition when it came in: evidence, not editable.
+    from devices.tests.helpers import image_upload
+
+    device = DeviceFactory()
+    client = client_for(manager)
+    client.post(
+        change_url(device),
+        device_form(
+            device,
+            **{
+                "photos-TOTAL_FORMS": "1",
+                "photos-0-image": image_upload(),
+                "photos-0-caption": "Lid",
+            },
+        ),
+    )
+    photo = device.photos.get()
+    stored = photo.image.name
+    swapped = device_form(
+        device,
+        **{
+            "photos-TOTAL_FORMS": "1",
+            "photos-INITIAL_FORMS": "1",
+            "photos-0-id": photo.pk,
+            "photos-0-device": device.pk,
+            "photos-0-image": image_upload("other.png", fmt="PNG"),
+            "photos-0-caption": "Lid",
+        },
+    )
+    client.post(change_url(device), swapped)
+    photo.refresh_from_db()
+    assert photo.image.name == stored
