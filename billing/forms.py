@@ -59,6 +59,8 @@ class CloseDeviceForm(ServiceErrorsMixin, NoTagHelperMixin, forms.Form):
     )
     # A numbered bill cannot be taken back: a ₹0 bill is issued only when ticked.
     allow_zero = forms.BooleanField(required=False)
+    # The total before discount as the page showed it (see ``bill_close``).
+    expected_total = MoneyField(required=False, widget=forms.HiddenInput)
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)

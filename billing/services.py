@@ -97,6 +97,15 @@ def unbilled_money(device: Device) -> Decimal:
     return (paid or ZERO) - (refunded or ZERO)
 
 
+def advance_mode(device: Device) -> str:
+    """How the latest advance still held for ``device`` was paid: a refund of it goes back
+    the same way unless the clerk chooses otherwise."""
+    latest = (
+        Payment.objects.filter(device=device, bill__isnull=True).order_by("-received_at").first()
+    )
+    return latest.mode if latest else Payment.Mode.CASH
+
+
 def _money_arg(value, field: str, label: str) -> Decimal:
     try:
         amount = to_money(value)
@@ -306,6 +315,7 @@ def bill_close(
     refund_excess: bool = False,
     refund_mode: str = Payment.Mode.CASH,
     allow_zero: bool = False,
+    expected_total=None,
 ) -> Bill:
     """Repair done: issue the device's bill and move it to ready ("delivery pending").
 
@@ -317,7 +327,9 @@ def bill_close(
     it discounted) is issued only with ``allow_zero``: a numbered bill cannot be taken
     back, so a forgotten labour charge must not slip through. Advances are attached; if
     they are more than the total, ``refund_excess`` must be set and the difference is
-    refunded.
+    refunded. ``expected_total``: the total before discount that the person closing saw;
+    if a part or the labour changed since, nothing is issued (code "stale"), so a discount
+    is never applied to a total nobody looked at.
     """
     discount = _money_arg(discount, "discount", "discount")
     refund_mode = _mode_arg(refund_mode, "refund_mode")
@@ -330,6 +342,13 @@ def bill_close(
         ((to_money(line["unit_price"]) * line["quantity"]).quantize(CENT) for line in lines),
         start=ZERO,
     )
+    if expected_total is not None and subtotal != to_money(expected_total):
+        raise ValidationError(
+            f"The job changed while this page was open: the bill now comes to "
+            f"{format_money(subtotal)} before discount, not the {format_money(expected_total)} "
+            "you saw. Check the discount and close again.",
+            code="stale",
+        )
     if subtotal - discount == ZERO and not allow_zero:
         if subtotal == ZERO:
             message = (

@@ -1,5 +1,6 @@
 """Closing a repair: the bill is issued from the service, numbered, and the device is ready."""
 
+import re
 from decimal import Decimal
 
 import pytest
@@ -9,6 +10,7 @@ from django.urls import reverse
 from billing import services
 from billing.models import Bill, BillStatus, Payment, Refund
 from devices.models import DeviceEvent, DeviceStatus
+from devices.services import part_add
 
 pytestmark = pytest.mark.django_db
 
@@ -234,3 +236,78 @@ def test_the_close_address_opened_as_a_page_goes_to_the_device_or_the_list(
         assert client.get(url + asked)["Location"] == reverse("devices:device_list")
     device.refresh_from_db()
     assert device.status == "assigned"
+
+
+def _panel_total(client, device):
+    page = client.get(reverse("devices:service", args=[device.pk])).content.decode()
+    return re.search(r'name="expected_total" value="([^"]+)"', page).group(1)
+
+
+def test_a_close_sent_after_the_job_changed_issues_nothing_and_shows_the_new_total(
+    client_for, front_desk, technician, make_device
+):
+    device = make_device(labour="750")
+    clerk = client_for(front_desk)
+    seen = _panel_total(clerk, device)
+    assert Decimal(seen) == Decimal("750.00")
+    # Meanwhile the technician adds a part the clerk never saw.
+    part_add(device=device, by=technician, name="SSD", quantity=1, unit_cost="4000")
+    posted = {"device": device.pk, "discount": "250", "expected_total": seen}
+
+    refused = clerk.post(reverse("billing:close_device"), posted)
+
+    assert refused.status_code == 200
+    html = refused.content.decode()
+    assert "The job changed while this page was open" in html
+    assert "₹4,750.00 before discount, not the ₹750.00 you saw" in html
+    assert not Bill.objects.exists()
+    # The page shown now carries the new total: sent again, knowingly, it closes.
+    assert 'name="expected_total" value="4750.00"' in html
+    again = clerk.post(reverse("billing:close_device"), {**posted, "expected_total": "4750.00"})
+    assert again.status_code == 302
+    assert Bill.objects.get(device=device).bill_value == Decimal("4500.00")
+
+
+def test_a_close_from_a_form_without_the_total_still_closes(client_for, front_desk, make_device):
+    device = make_device(labour="750")
+    client_for(front_desk).post(reverse("billing:close_device"), {"device": device.pk})
+    assert Bill.objects.get(device=device).bill_value == Decimal("750.00")
+
+
+def test_an_advance_above_the_bill_goes_back_the_way_it_came_and_the_clerk_is_told(
+    client_for, front_desk, make_device
+):
+    device = make_device(labour="300")
+    services.payment_record(device=device, amount="1000", mode="upi", by=front_desk)
+    clerk = client_for(front_desk)
+    page = clerk.get(reverse("devices:service", args=[device.pk])).content.decode()
+    chosen = re.search(r'name="refund_mode"[^>]*>.*?<option value="(\w+)" selected', page, re.S)
+    assert chosen.group(1) == "upi"
+
+    response = clerk.post(
+        reverse("billing:close_device"),
+        {
+            "device": device.pk,
+            "refund_excess": "on",
+            "refund_mode": chosen.group(1),
+            "expected_total": _panel_total(clerk, device),
+        },
+        follow=True,
+    )
+
+    refund = Refund.objects.get(device=device)
+    assert (refund.amount, refund.mode) == (Decimal("700.00"), "upi")
+    assert "Hand ₹700.00 back to the customer (UPI)" in response.content.decode()
+
+
+def test_the_close_page_offers_no_refund_when_the_advance_is_within_the_bill(
+    client_for, front_desk, make_device
+):
+    device = make_device(labour="3000")
+    services.payment_record(device=device, amount="500", mode="cash", by=front_desk)
+    refused = client_for(front_desk).post(
+        reverse("billing:close_device"), {"device": device.pk, "discount": "99999"}
+    )
+    html = refused.content.decode()
+    assert "cannot be more than the bill before discount" in html
+    assert 'name="refund_excess"' not in html and 'name="refund_mode"' not in html

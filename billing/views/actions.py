@@ -18,15 +18,19 @@ from telite.permissions import MANAGERS, STAFF, is_manager, post_only, role_requ
 
 from .. import services
 from ..forms import CloseDeviceForm, DeliverForm, PaymentForm, ReopenForm, ReturnForm
+from ..models import Payment
 from ..selectors import device_money, live_bill
 from .common import device_page, get_device, int_or_404, redirect_next, safe_next
 from .lists import delivery_summary
 from .rows import delivery_row
 
 
-def close_initial(device: Device, void) -> dict:
-    """The close form as it opens: after a reopen, the voided bill's discount filled in."""
-    initial = {"device": device.pk}
+def close_initial(device: Device, void, total, refund_mode=None) -> dict:
+    """The close form as it opens: the total it was opened on, the advance's mode for a
+    refund, and after a reopen the voided bill's discount filled in."""
+    initial = {"device": device.pk, "expected_total": total}
+    if refund_mode:
+        initial["refund_mode"] = refund_mode
     if void is not None and void.discount:
         initial["discount"] = void.discount
     return initial
@@ -46,7 +50,12 @@ def actions_context(request, device: Device, **forms) -> dict:
     close_total = services.service_total(device, void) if can_close else None
     # Offer "refund the difference" only when the advance is more than the work so far.
     offer_refund = can_close and money["advance_held"] > 0 and money["advance_held"] > close_total
+    # A refund goes back the way the advance came, unless the clerk picks another mode.
+    advance_mode = services.advance_mode(device) if offer_refund else None
     return {
+        "close_total": close_total,
+        "advance_mode": advance_mode,
+        "refund_modes": Payment.Mode.choices,
         "request": request,
         "device": device,
         "bill": bill,
@@ -64,7 +73,7 @@ def actions_context(request, device: Device, **forms) -> dict:
         "payment_form": forms.get("payment_form")
         or PaymentForm(initial={"amount": balance if balance else None}),
         "close_form": forms.get("close_form")
-        or CloseDeviceForm(initial=close_initial(device, void)),
+        or CloseDeviceForm(initial=close_initial(device, void, close_total, advance_mode)),
         "void_bill": void,
         "carried_on_close": services.carried_charges(void),
         # Reopening carries these to the next bill: said before the manager reopens.
@@ -122,20 +131,34 @@ def close_device(request):
                 refund_excess=data["refund_excess"],
                 refund_mode=data["refund_mode"] or "cash",
                 allow_zero=data["allow_zero"],
+                expected_total=data["expected_total"],
             )
         except ValidationError as exc:
             form.add_service_error(exc)
+            if getattr(exc, "code", None) == "stale":
+                # Shown again with the total as it is now: sent again, it closes on that.
+                form.data = form.data.copy()
+                form.data["expected_total"] = str(services.service_total(device))
         else:
-            messages.success(
-                request,
-                f"Repair closed. Bill {bill.number} issued for {format_money(bill.bill_value)}; "
-                f"{device.job_number} is ready for delivery.",
-            )
+            messages.success(request, _closed_message(device, bill))
             return redirect("billing:print_bill", device.pk)
     context = actions_context(request, device, close_form=form)
     context["preview_lines"] = services.service_lines_preview(device, context["void_bill"])
     context["preview_total"] = sum((line["amount"] for line in context["preview_lines"]), 0)
     return render(request, "billing/close_device.html", context)
+
+
+def _closed_message(device, bill) -> str:
+    said = (
+        f"Repair closed. Bill {bill.number} issued for {format_money(bill.bill_value)}; "
+        f"{device.job_number} is ready for delivery."
+    )
+    for refund in bill.refunds.filter(refunded_at__gte=bill.issued_at):
+        said += (
+            f" Hand {format_money(refund.amount)} back to the customer "
+            f"({refund.get_mode_display()}): the advance was more than the bill."
+        )
+    return said
 
 
 @role_required(STAFF)
