@@ -356,3 +356,26 @@ def test_a_manager_delivering_with_a_balance_is_told_what_to_tick(john_doe, mana
     with pytest.raises(ValidationError) as refused:
         services.delivery_complete(device=device, by=front_desk)
     assert "ask a manager" in refused.value.messages[0]
+
+
+def test_a_reopen_with_nothing_to_carry_says_only_that_the_bill_was_voided(
+    make_device, client_for, technician, manager
+):
+    device = make_device(labour="500")
+    bill = services.bill_close(device=device, by=technician)
+    services.reopen_device(device=device, by=manager, reason="Fan still noisy")
+    page = client_for(manager).get(reverse("devices:service", args=[device.pk])).content.decode()
+    assert f"Reopened: bill {bill.number} was voided." in page
+    assert "A manager can change" not in page  # nothing came over to change
+
+
+def test_the_reopen_page_of_a_delivered_device_does_not_promise_a_reopen(
+    make_device, client_for, technician, manager
+):
+    device = make_device(labour="500")
+    services.bill_close(device=device, by=technician)
+    services.payment_record(device=device, amount="500", mode="cash", by=manager)
+    services.delivery_complete(device=device, by=manager)
+    page = client_for(manager).get(reverse("billing:reopen", args=[device.pk])).content.decode()
+    assert "is voided with your reason" not in page
+    assert "cannot be reopened" in page or "only a device that is ready" in page
