@@ -1,12 +1,13 @@
 from django.contrib import messages
-from django.contrib.auth import logout
+from django.contrib.auth import logout, update_session_auth_hash
+from django.contrib.auth.forms import PasswordChangeForm
 from django.contrib.auth.views import LoginView
 from django.core.exceptions import ValidationError
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_http_methods
 
-from telite.permissions import ADMINS, post_only, role_required
+from telite.permissions import ADMINS, STAFF, post_only, role_required
 
 from .forms import LoginForm, RegisterForm, UserRoleForm
 from .models import User
@@ -40,6 +41,22 @@ def logout_view(request):
     if not request.user.is_authenticated:
         return redirect("accounts:login")
     return render(request, "accounts/logout_confirm.html")
+
+
+@role_required(STAFF)
+@require_http_methods(["GET", "POST"])
+def password_change(request):
+    """Every role: change one's own password (the admin typed the first one at
+    registration). The current password is asked first; this browser stays logged in,
+    other browsers where the account was logged in are logged out."""
+    form = PasswordChangeForm(request.user, request.POST or None)
+    form.fields["old_password"].label = "Current password"
+    if request.method == "POST" and form.is_valid():
+        user = form.save()
+        update_session_auth_hash(request, user)
+        messages.success(request, "Your password is changed. Use the new one from now on.")
+        return redirect("dashboard")
+    return render(request, "accounts/password_change.html", {"form": form})
 
 
 @role_required(ADMINS)

@@ -76,3 +76,49 @@ def test_root_leads_to_dashboard(client_for, front_desk):
     response = client_for(front_desk).get("/")
     assert response.status_code == 302
     assert response["Location"] == reverse("dashboard")
+
+
+NEW = "Fresh-counter-pass-2026!"
+
+
+def _change(client, old, new1=NEW, new2=NEW):
+    return client.post(
+        "/password", {"old_password": old, "new_password1": new1, "new_password2": new2}
+    )
+
+
+def test_a_clerk_changes_their_own_password_and_stays_logged_in(
+    client_for, front_desk, anonymous, password
+):
+    clerk = client_for(front_desk)
+    assert "Change my password" in clerk.get(reverse("dashboard")).content.decode()
+    response = _change(clerk, password)
+    assert response.status_code == 302
+    assert clerk.get(reverse("dashboard")).status_code == 200  # this browser stays in
+    refused = anonymous.post(LOGIN, {"username": "desk", "password": password})
+    assert refused.status_code == 200  # the old password no longer opens the account
+    assert anonymous.post(LOGIN, {"username": "desk", "password": NEW}).status_code == 302
+
+
+def test_a_wrong_current_password_is_refused_next_to_it(client_for, front_desk, password):
+    response = _change(client_for(front_desk), "not-my-password")
+    assert response.status_code == 200
+    form = response.context["form"]
+    assert "old_password" in form.errors
+    front_desk.refresh_from_db()
+    assert front_desk.check_password(password)
+
+
+def test_a_weak_or_mismatched_new_password_is_refused(client_for, front_desk, password):
+    clerk = client_for(front_desk)
+    assert "new_password2" in _change(clerk, password, "abc", "abc").context["form"].errors
+    assert "new_password2" in _change(clerk, password, NEW, NEW + "x").context["form"].errors
+    front_desk.refresh_from_db()
+    assert front_desk.check_password(password)
+
+
+def test_changing_the_password_logs_the_account_out_elsewhere(client_for, front_desk, password):
+    here, elsewhere = client_for(front_desk), client_for(front_desk)
+    _change(here, password)
+    response = elsewhere.get(reverse("dashboard"))
+    assert response.status_code == 302 and "/login" in response["Location"]

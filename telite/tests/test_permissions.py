@@ -345,6 +345,23 @@ ROUTES: dict[str, Route] = {
         ADMINS_GET,
         Post(_register, lambda w: User.objects.count(), only({"owner"}, OK)),
     ),
+    "accounts:password_change": Route(
+        lambda w: "/password",
+        STAFF_GET,
+        Post(
+            lambda w: (
+                "/password",
+                {
+                    "old_password": PASSWORD,
+                    "new_password1": "Fresh-counter-pass-2026!",
+                    "new_password2": "Fresh-counter-pass-2026!",
+                },
+            ),
+            # Each persona changes its own password: some user's hash changes.
+            lambda w: tuple(User.objects.order_by("pk").values_list("password", flat=True)),
+            everyone(OK),
+        ),
+    ),
     "accounts:user_list": Route(lambda w: reverse("accounts:user_list"), ADMINS_GET),
     "accounts:user_update": Route(
         lambda w: reverse("accounts:user_update", args=[w.colleague.pk]),
