@@ -1,6 +1,6 @@
 """List filters. Query parameters other pages link with (keep them):
 
-- ``/closed_devices?q=&status=<ready|delivered|returned>&technician=&customer=&closed_after=&closed_before=``
+- ``/closed_devices?q=&status=<ready|delivered|returned>&technician=&balance=<due|paid>&customer=&closed_after=&closed_before=``
   (closed = the ready date; for a device returned unrepaired, the return date)
 - ``/delivery_ready?q=&technician=&balance=due``
 - ``/payments/?received_after=&received_before=&mode=``
@@ -52,7 +52,23 @@ class _DeviceSearchMixin(django_filters.FilterSet):
         return search_devices(queryset, value)
 
 
-class ClosedDeviceFilter(_DeviceSearchMixin):
+class _BalanceMixin(django_filters.FilterSet):
+    balance = django_filters.ChoiceFilter(
+        label="Balance",
+        choices=[("due", "Balance due"), ("paid", "Paid in full")],
+        empty_label="Any balance",
+        method="filter_balance",
+    )
+
+    def filter_balance(self, queryset, name, value):
+        if value == "due":
+            return queryset.filter(balance_due_q())
+        if value == "paid":
+            return queryset.exclude(balance_due_q())
+        return queryset
+
+
+class ClosedDeviceFilter(_BalanceMixin, _DeviceSearchMixin):
     STATUS_CHOICES = [
         (Device.Status.READY, "Ready (delivery pending)"),
         (Device.Status.DELIVERED, "Delivered"),
@@ -71,17 +87,21 @@ class ClosedDeviceFilter(_DeviceSearchMixin):
 
     class Meta:
         model = Device
-        fields = ["q", "status", "technician", "customer", "closed_after", "closed_before"]
+        # "Balance due" with "Delivered" or "Returned": money still owed on devices already
+        # handed back, which no other list shows.
+        fields = [
+            "q",
+            "status",
+            "technician",
+            "balance",
+            "customer",
+            "closed_after",
+            "closed_before",
+        ]
         form = DateRangeForm
 
 
-class DeliveryFilter(_DeviceSearchMixin):
-    balance = django_filters.ChoiceFilter(
-        label="Balance",
-        choices=[("due", "Balance due"), ("paid", "Paid in full")],
-        empty_label="Any balance",
-        method="filter_balance",
-    )
+class DeliveryFilter(_BalanceMixin, _DeviceSearchMixin):
     # Waiting since: "ready from 1 Nov to 10 Nov" finds the ones not collected for weeks.
     ready_after = DayFromFilter(field_name="ready_at", label="Ready from", widget=DATE)
     ready_before = DayToFilter(field_name="ready_at", label="Ready to", widget=DATE)
@@ -90,13 +110,6 @@ class DeliveryFilter(_DeviceSearchMixin):
         model = Device
         fields = ["q", "technician", "balance", "ready_after", "ready_before"]
         form = DateRangeForm
-
-    def filter_balance(self, queryset, name, value):
-        if value == "due":
-            return queryset.filter(balance_due_q())
-        if value == "paid":
-            return queryset.exclude(balance_due_q())
-        return queryset
 
 
 class PaymentFilter(django_filters.FilterSet):

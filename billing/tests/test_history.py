@@ -211,3 +211,18 @@ def test_unfiltered_history_does_not_sum_all_of_history(history, client_for, fro
     response = client_for(front_desk).get(URL)
     assert response.context["totals"] is None
     assert "Filter by dates, status or customer" in response.content.decode()
+
+
+def test_history_finds_money_still_owed_on_devices_already_handed_back(
+    history, make_device, technician, client_for, manager
+):
+    owed = make_device(labour="900")
+    services.bill_close(device=owed, by=technician)
+    services.delivery_complete(
+        device=owed, by=manager, allow_balance_due=True, reason="Pays on Friday"
+    )
+    response = client_for(manager).get(URL, {"status": "delivered", "balance": "due"})
+    assert _jobs(response) == {owed.job_number}  # not the delivered one that was paid
+    assert response.context["totals"]["due"] == Decimal("900.00")
+    paid = client_for(manager).get(URL, {"status": "delivered", "balance": "paid"})
+    assert _jobs(paid) == {history["delivered"].job_number}
