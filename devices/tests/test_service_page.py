@@ -112,8 +112,8 @@ def test_refused_service_form_keeps_what_was_typed(client_for, technician, job):
     "status, label",
     [
         (DeviceStatus.ASSIGNED, "Total so far"),
-        (DeviceStatus.READY, "Total"),
-        (DeviceStatus.DELIVERED, "Total"),
+        (DeviceStatus.READY, "Work total"),
+        (DeviceStatus.DELIVERED, "Work total"),
     ],
 )
 def test_parts_total_is_a_running_total_only_while_the_job_is_open(
@@ -124,6 +124,30 @@ def test_parts_total_is_a_running_total_only_while_the_job_is_open(
     html = client_for(front_desk).get(reverse("devices:service", args=[device.pk])).content.decode()
     total_row = html[: html.index('id="running-total"')].rsplit("<tr", 1)[1]
     assert re.search(rf">{label}</td>", total_row)
+
+
+@pytest.mark.django_db
+def test_a_billed_jobs_card_says_what_the_bill_comes_to_after_its_discount(
+    client_for, front_desk, technician, job
+):
+    from billing.services import bill_close
+
+    service_update(device=job, by=technician, diagnosis="", work_done="", labour_charge="4950.50")
+    bill = bill_close(device=job, by=technician, discount="50.50")
+    html = client_for(front_desk).get(reverse("devices:service", args=[job.pk])).content.decode()
+    assert "₹4,950.50" in html  # the work, as recorded
+    assert f'{bill.number}</a> comes to <strong class="text-body">₹4,900.00</strong>' in html
+    assert "after a discount of ₹50.50" in html
+
+
+@pytest.mark.django_db
+def test_a_billed_job_without_a_discount_shows_no_bill_note(client_for, technician, job):
+    from billing.services import bill_close
+
+    service_update(device=job, by=technician, diagnosis="", work_done="", labour_charge="500")
+    bill_close(device=job, by=technician)
+    html = client_for(technician).get(reverse("devices:service", args=[job.pk])).content.decode()
+    assert "that is what the customer pays" not in html
 
 
 @pytest.mark.django_db

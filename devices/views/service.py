@@ -9,6 +9,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_GET, require_http_methods
 
+from billing.selectors import live_bill
 from telite.forms_util import add_service_errors
 from telite.pagecache import cached_page
 from telite.permissions import MANAGERS, STAFF, is_manager, post_only, role_required
@@ -46,7 +47,11 @@ def _require_editor(request, device: Device) -> None:
 
 def _parts_context(device, *, part_form=None, can_edit=False, error=None):
     service, parts = service_parts(device)
+    # Closed: the bill may differ from the work (a discount, a manager's correction), and
+    # the card must not quote the work's total as what the customer pays.
+    bill = None if device.is_open else live_bill(device)
     return {
+        "bill": bill,
         "service": service,
         "device": device,
         "parts": parts,
