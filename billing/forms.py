@@ -124,6 +124,7 @@ class ReturnForm(ServiceErrorsMixin, NoTagHelperMixin, forms.Form):
     reason = forms.CharField(
         label="Why is it returned unrepaired?",
         max_length=300,
+        error_messages={"required": "Say why the device goes back unrepaired."},
         widget=forms.TextInput(attrs={"placeholder": "e.g. customer declined the estimate"}),
     )
     inspection_charge = MoneyField(
@@ -160,6 +161,7 @@ class ReopenForm(ServiceErrorsMixin, NoTagHelperMixin, forms.Form):
     reason = forms.CharField(
         label="Why is it reopened?",
         max_length=300,
+        error_messages={"required": "Say why the repair is reopened: it goes on the voided bill."},
         help_text="The bill is voided with this reason; a new one is issued on closing again.",
         widget=forms.TextInput(attrs={"placeholder": "e.g. fault came back during testing"}),
     )
@@ -194,6 +196,7 @@ class BillCorrectionForm(ServiceErrorsMixin, NoTagHelperMixin, forms.Form):
     reason = forms.CharField(
         label="Reason for the change",
         max_length=500,
+        error_messages={"required": "Say why the bill is changed: it is kept with the bill."},
         help_text="Required. Kept with the bill and shown on the device timeline.",
         widget=forms.TextInput(attrs={"placeholder": "e.g. goodwill discount agreed by owner"}),
     )

@@ -93,6 +93,7 @@ class LeadForm(forms.ModelForm):
         )
         self.fields["name"].widget.attrs["autofocus"] = not editing
         self.fields["source"].choices = [("", "How did they reach us?"), *LeadSource.choices]
+        self.fields["source"].error_messages["required"] = "Choose how they reached us."
         self.fields["requirement"].widget.attrs["placeholder"] = (
             "e.g. Laptop screen replacement, 10 desktops AMC, new printer"
         )
@@ -170,8 +171,8 @@ class LeadStatusForm(forms.Form):
         label="Note",
         required=False,
         max_length=2000,
-        widget=forms.Textarea(attrs={"rows": 2, "placeholder": "What happened? (optional)"}),
-        help_text="When marking lost, say why: it is kept as the reason.",
+        widget=forms.Textarea(attrs={"rows": 2, "placeholder": "What happened?"}),
+        help_text="Optional, except when marking the lead lost: then say why (kept as the reason).",
     )
 
     def __init__(self, *args, lead: Lead, **kwargs):

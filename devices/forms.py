@@ -149,6 +149,9 @@ class IntakeForm(CustomerContactForm):
         f["whatsapp_number"].widget.attrs["autofocus"] = True
         f["device_name"].widget.attrs.update({"list": "device-types", "autocomplete": "off"})
         f["issue_description"].widget.attrs["rows"] = 3
+        f["issue_description"].error_messages["required"] = (
+            "Describe the problem the customer reports, e.g. no power, broken screen."
+        )
         for name in ("accessories", "condition"):
             f[name].widget = forms.Textarea(attrs={"rows": 2, "maxlength": 300})
         f["expected_delivery_date"].widget = DateInput(

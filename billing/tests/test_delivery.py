@@ -219,7 +219,7 @@ def test_return_page_keeps_what_was_typed_when_refused(make_device, client_for, 
     assert response.status_code == 200
     html = response.content.decode()
     assert 'value="150' in html
-    assert "This field is required" in html
+    assert "Say why the device goes back unrepaired." in html
 
 
 # --- reopen --------------------------------------------------------------------------------
@@ -307,7 +307,7 @@ def test_reopen_page_needs_a_reason(ready_with_balance, client_for, manager):
     device, _ = ready_with_balance
     response = client_for(manager).post(reverse("billing:reopen", args=[device.pk]), {"reason": ""})
     assert response.status_code == 200
-    assert "This field is required" in response.content.decode()
+    assert "Say why the repair is reopened" in response.content.decode()
     device.refresh_from_db()
     assert device.status == DeviceStatus.READY
 

@@ -380,3 +380,12 @@ def test_slip_shows_everything_the_customer_signs_for(client_for, front_desk):
 @pytest.mark.django_db
 def test_slip_of_a_missing_device_is_404(client_for, front_desk):
     assert client_for(front_desk).get("/devices/999/slip/").status_code == 404
+
+
+@pytest.mark.django_db
+def test_a_missing_issue_is_asked_for_in_the_shops_words(client_for, front_desk):
+    response = client_for(front_desk).post(URL, intake_data(issue_description=""))
+    assert response.context["form"].errors["issue_description"] == [
+        "Describe the problem the customer reports, e.g. no power, broken screen."
+    ]
+    assert nothing_written()
