@@ -256,3 +256,14 @@ class BillCorrectionForm(ServiceErrorsMixin, NoTagHelperMixin, forms.Form):
             "reason": data["reason"],
             "expected_version": data.get("version"),
         }
+
+
+class ReversePaymentForm(ServiceErrorsMixin, NoTagHelperMixin, forms.Form):
+    reason = forms.CharField(
+        label="Why is it reversed?",
+        max_length=200,
+        error_messages={"required": "Say why the payment is reversed: it goes on the timeline."},
+        widget=forms.TextInput(
+            attrs={"placeholder": "e.g. typed 50000 for 5000; was UPI, entered as cash"}
+        ),
+    )

@@ -345,8 +345,9 @@ class Payment(TimeStampedModel):
 
 class Refund(TimeStampedModel):
     """Money handed back when a device's advances exceed what it is finally billed
-    (a cheaper repair than paid for, or a device returned unrepaired). Made only by
-    ``billing.services`` while issuing the bill or returning the device."""
+    (a cheaper repair than paid for, or a device returned unrepaired), or a manager's
+    reversal of a payment entered by mistake (``reverses``). Made only by
+    ``billing.services``."""
 
     device = models.ForeignKey("devices.Device", on_delete=models.PROTECT, related_name="refunds")
     bill = models.ForeignKey(
@@ -361,6 +362,17 @@ class Refund(TimeStampedModel):
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", verbose_name="by"
     )
     refunded_at = models.DateTimeField("refunded at", default=timezone.now)
+    # Set for a reversal: the payment was entered by mistake (wrong amount, wrong mode, the
+    # wrong device) and no money changed hands now; the entry takes it back out of the
+    # totals on the day it is made, as a correcting entry, and the payment stays on record.
+    reverses = models.OneToOneField(
+        Payment,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="reversal",
+        verbose_name="reverses payment",
+    )
 
     class Meta:
         ordering = ["refunded_at", "pk"]
@@ -368,6 +380,10 @@ class Refund(TimeStampedModel):
             models.CheckConstraint(condition=Q(amount__gt=0), name="refund_amount_positive"),
         ]
         indexes = [models.Index(fields=["refunded_at"], name="refund_refunded_at_idx")]
+
+    @property
+    def is_reversal(self) -> bool:
+        return self.reverses_id is not None
 
     def __str__(self):
         return f"Refund {self.amount} {self.get_mode_display()}"

@@ -73,7 +73,9 @@ def bill_for_device(device_id: int) -> Bill | None:
         .select_related("device__customer", "device__assigned_to", "issued_by", "voided_by")
         .prefetch_related(
             "lines",
-            Prefetch("payments", queryset=Payment.objects.select_related("received_by")),
+            Prefetch(
+                "payments", queryset=Payment.objects.select_related("received_by", "reversal")
+            ),
             Prefetch("refunds", queryset=Refund.objects.select_related("refunded_by")),
             "changes__changed_by",
         )
@@ -169,9 +171,9 @@ def bill_totals(devices) -> dict:
 
 def payments():
     """Payments, newest first, with the device, customer, bill and clerk joined."""
-    return Payment.objects.select_related("device__customer", "bill", "received_by").order_by(
-        "-received_at", "-pk"
-    )
+    return Payment.objects.select_related(
+        "device__customer", "bill", "received_by", "reversal"
+    ).order_by("-received_at", "-pk")
 
 
 def payment_totals(payment_qs, refund_qs) -> dict:

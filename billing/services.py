@@ -657,6 +657,66 @@ def return_unrepaired(
 
 
 @transaction.atomic
+@transaction.atomic
+def payment_reverse(*, payment: Payment, by, reason: str) -> Refund:
+    """Managers only: take back a payment entered by mistake (a wrong amount, mode or
+    device). No money changes hands: a correcting entry (``Refund.reverses``) takes the
+    amount out of the bill's received money (or the advances held) and out of the totals
+    of the day it is made, the payment stays on record, and the timeline says who did it
+    and why. The right payment, if any, is then taken as usual.
+
+    Refused: a payment already reversed, and one whose money was partly refunded already
+    (reversing it would make the money received negative).
+    """
+    if not is_manager(by):
+        raise PermissionDenied("Only a manager or the owner can reverse a payment.")
+    reason = " ".join((reason or "").split())
+    if not reason:
+        raise ValidationError({"reason": "Say why the payment is reversed."})
+    locked_device = Device.objects.select_for_update().get(pk=payment.device_id)
+    payment = Payment.objects.select_related("received_by").get(pk=payment.pk)
+    if Refund.objects.filter(reverses=payment).exists():
+        raise ValidationError("This payment has already been reversed.", code="reversed")
+    bill = Bill.objects.select_for_update().get(pk=payment.bill_id) if payment.bill_id else None
+    held = bill.amount_received if bill is not None else unbilled_money(locked_device)
+    if held - payment.amount < ZERO:
+        raise ValidationError(
+            f"Only {format_money(held)} of this money is still held (the rest was refunded), "
+            f"so a {format_money(payment.amount)} payment cannot be taken back."
+        )
+    received_on = format_day(payment.received_at)
+    reversal = Refund.objects.create(
+        device=locked_device,
+        bill=bill,
+        amount=payment.amount,
+        mode=payment.mode,
+        reason=f"Reversal of the {payment.get_mode_display()} payment of {received_on}: {reason}"[
+            :300
+        ],
+        refunded_by=by,
+        reverses=payment,
+    )
+    if bill is not None:
+        received = bill.amount_received - payment.amount
+        Bill.objects.filter(pk=bill.pk).update(
+            amount_received=received,
+            status=_status_for(bill_value=bill.bill_value, amount_received=received),
+            version=F("version") + 1,
+            updated_at=timezone.now(),
+        )
+    taker = payment.received_by.get_full_name() or payment.received_by.get_username()
+    record_event(
+        locked_device,
+        kind=DeviceEvent.Kind.PAYMENT_REVERSED,
+        by=by,
+        from_value=format_money(payment.amount),
+        to_value=f"-{format_money(payment.amount)}",
+        note=f"{payment.get_mode_display()} payment of {received_on}, taken by {taker}, "
+        f"reversed: {reason}",
+    )
+    return reversal
+
+
 def reopen_device(*, device: Device, by, reason: str) -> Device:
     """Send a ready device back to its technician (ready -> assigned); managers only.
 

@@ -20,5 +20,6 @@ urlpatterns = [
     route("bills/device/<int:pk>/return", views.return_device, name="return_device"),
     route("bills/device/<int:pk>/reopen", views.reopen, name="reopen"),
     route("bills/<int:pk>/correct", views.correct_bill, name="correct_bill"),
+    route("payments/<int:pk>/reverse", views.reverse_payment, name="reverse_payment"),
     path("shop/logo", views.shop_logo, name="shop_logo"),
 ]

@@ -235,6 +235,7 @@ class DeviceEvent(models.Model):
         REOPENED = "reopened", "Reopened"
         PAYMENT = "payment", "Payment received"
         REFUND = "refund", "Refund paid"
+        PAYMENT_REVERSED = "payment_reversed", "Payment reversed"
         BILL_CHANGED = "bill_changed", "Bill changed"
         NOTE = "note", "Note"
 

@@ -3,7 +3,7 @@
 shop's logo (``/shop/logo``)."""
 
 from .actions import close_device, deliver, reopen, return_device, take_payment
-from .bills import bill_pdf, correct_bill, print_bill, shop_logo
+from .bills import bill_pdf, correct_bill, print_bill, reverse_payment, shop_logo
 from .lists import closed_devices, delivery_ready, payment_list
 
 __all__ = [
@@ -17,6 +17,7 @@ __all__ = [
     "print_bill",
     "reopen",
     "return_device",
+    "reverse_payment",
     "shop_logo",
     "take_payment",
 ]

@@ -8,6 +8,7 @@ from django.core.exceptions import ValidationError
 from django.http import FileResponse, Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.template.loader import render_to_string
+from django.urls import reverse
 from django.utils.safestring import mark_safe
 from django.views.decorators.http import require_GET, require_http_methods
 
@@ -16,8 +17,8 @@ from telite.money import format_money
 from telite.permissions import MANAGERS, STAFF, is_manager, role_required
 
 from .. import services
-from ..forms import BillCorrectionForm
-from ..models import Bill, ShopSettings
+from ..forms import BillCorrectionForm, ReversePaymentForm
+from ..models import Bill, Payment, ShopSettings
 from ..pdf import bill_pdf_bytes, stored_bill_pdf
 from ..selectors import (
     bill_for_device,
@@ -25,6 +26,7 @@ from ..selectors import (
     printed_details_stamp,
     shop_settings,
 )
+from .common import safe_next
 
 
 def bill_context(bill: Bill) -> dict:
@@ -89,6 +91,10 @@ def print_bill(request, pk):
         "device": bill.device,
         "sheet": bill_sheet_html(request, bill),
         "can_correct": is_manager(request.user) and not bill.is_void,
+        # Managers reverse a payment entered by mistake from here (one query, theirs only).
+        "payments_to_reverse": list(bill.payments.select_related("reversal", "received_by"))
+        if is_manager(request.user) and not bill.is_void
+        else [],
     }
     return render(request, "billing/bill_page.html", context)
 
@@ -186,3 +192,43 @@ def shop_logo(request):
     current = asked_for == logo.name
     response["Cache-Control"] = "private, max-age=86400" if current else "private, no-cache"
     return response
+
+
+@role_required(MANAGERS)
+@require_http_methods(["GET", "POST"])
+def reverse_payment(request, pk):
+    """Managers and admins: take back a payment entered by mistake, with a reason
+    (``services.payment_reverse``); the right payment is then taken as usual."""
+    payment = get_object_or_404(
+        Payment.objects.select_related("device__customer", "bill", "received_by", "reversal"),
+        pk=pk,
+    )
+    back = safe_next(request, reverse("devices:service", args=[payment.device_id]))
+    form = ReversePaymentForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.payment_reverse(
+                payment=payment, by=request.user, reason=form.cleaned_data["reason"]
+            )
+        except ValidationError as exc:
+            form.add_service_error(exc)
+        else:
+            messages.success(
+                request,
+                f"The {format_money(payment.amount)} {payment.get_mode_display()} payment for "
+                f"{payment.device.job_number} is reversed. Take the right payment now, if there "
+                "is one.",
+            )
+            return redirect(back)
+    reversal = payment.reversal if hasattr(payment, "reversal") else None
+    return render(
+        request,
+        "billing/reverse_payment.html",
+        {
+            "payment": payment,
+            "device": payment.device,
+            "form": form,
+            "reversal": reversal,
+            "back": back,
+        },
+    )

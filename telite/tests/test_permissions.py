@@ -500,6 +500,18 @@ ROUTES: dict[str, Route] = {
             STAFF_WRITE,
         ),
     ),
+    "billing:reverse_payment": Route(
+        lambda w: reverse("billing:reverse_payment", args=[w.payment.pk]),
+        MANAGERS_GET,
+        Post(
+            lambda w: (
+                reverse("billing:reverse_payment", args=[w.payment.pk]),
+                {"reason": "Typed on the wrong job"},
+            ),
+            lambda w: Refund.objects.filter(reverses=w.payment).count(),
+            only(MANAGER_ROLES, OK),
+        ),
+    ),
     "billing:deliver": Route(
         lambda w: reverse("billing:deliver", args=[w.ready.pk]),
         STAFF_GET,

@@ -1,0 +1,142 @@
+"""A manager takes back a payment entered by mistake: the money received, the timeline, the
+bill and the day's totals all say so; the payment stays on record."""
+
+from decimal import Decimal
+
+import pytest
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.urls import reverse
+
+from billing import services
+from billing.models import BillStatus, Payment, Refund
+from devices.models import DeviceEvent
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def billed(make_device, technician):
+    device = make_device(labour="5000")
+    return device, services.bill_close(device=device, by=technician)
+
+
+def test_a_manager_reverses_a_mistyped_payment_and_the_balance_is_due_again(
+    billed, client_for, front_desk, manager
+):
+    device, bill = billed
+    wrong = services.payment_record(device=device, amount="5000", mode="cash", by=front_desk)
+    bill.refresh_from_db()
+    assert bill.status == BillStatus.PAID
+
+    response = client_for(manager).post(
+        reverse("billing:reverse_payment", args=[wrong.pk]),
+        {"reason": "Was UPI, entered as cash"},
+        follow=True,
+    )
+
+    assert "is reversed. Take the right payment now" in response.content.decode()
+    bill.refresh_from_db()
+    assert (bill.amount_received, bill.balance, bill.status) == (
+        Decimal("0.00"),
+        Decimal("5000.00"),
+        BillStatus.OPEN,
+    )
+    assert Payment.objects.filter(pk=wrong.pk).exists()  # kept on record
+    reversal = Refund.objects.get(reverses=wrong)
+    assert (reversal.amount, reversal.mode, reversal.refunded_by) == (
+        Decimal("5000.00"),
+        "cash",
+        manager,
+    )
+    event = device.events.get(kind=DeviceEvent.Kind.PAYMENT_REVERSED)
+    assert event.by == manager
+    assert "taken by" in event.note and "Was UPI, entered as cash" in event.note
+    # The right payment is then taken as usual and settles the bill.
+    services.payment_record(device=device, amount="5000", mode="upi", by=front_desk)
+    bill.refresh_from_db()
+    assert (bill.amount_received, bill.status) == (Decimal("5000.00"), BillStatus.PAID)
+
+
+def test_the_bill_shows_the_payment_as_reversed_and_the_reversal_below_it(
+    billed, client_for, front_desk, manager
+):
+    device, bill = billed
+    wrong = services.payment_record(device=device, amount="700", mode="cash", by=front_desk)
+    services.payment_reverse(payment=wrong, by=manager, reason="Wrong job")
+    html = client_for(front_desk).get(reverse("billing:print_bill", args=[device.pk])).text
+    assert "Cash (reversed)" in html
+    assert "Reversal, Cash" in html and "−₹700.00" in html
+
+
+def test_the_days_payments_net_out_the_reversal(billed, client_for, front_desk, manager):
+    device, bill = billed
+    wrong = services.payment_record(device=device, amount="700", mode="cash", by=front_desk)
+    services.payment_reverse(payment=wrong, by=manager, reason="Wrong job")
+    totals = client_for(manager).get(reverse("billing:payment_list")).context["totals"]
+    assert (totals["received"], totals["refunded"], totals["net"]) == (
+        Decimal("700.00"),
+        Decimal("700.00"),
+        Decimal("0.00"),
+    )
+
+
+def test_only_a_manager_reverses_a_payment(billed, front_desk):
+    device, _ = billed
+    payment = services.payment_record(device=device, amount="100", mode="cash", by=front_desk)
+    with pytest.raises(PermissionDenied):
+        services.payment_reverse(payment=payment, by=front_desk, reason="Oops")
+    assert not Refund.objects.exists()
+
+
+def test_a_payment_is_reversed_once(billed, client_for, front_desk, manager):
+    device, bill = billed
+    payment = services.payment_record(device=device, amount="100", mode="cash", by=front_desk)
+    services.payment_reverse(payment=payment, by=manager, reason="Oops")
+    with pytest.raises(ValidationError, match="already been reversed"):
+        services.payment_reverse(payment=payment, by=manager, reason="Oops again")
+    page = client_for(manager).get(reverse("billing:reverse_payment", args=[payment.pk])).text
+    assert "Already reversed" in page and 'name="reason"' not in page
+    bill.refresh_from_db()
+    assert bill.amount_received == Decimal("0.00")
+
+
+def test_a_reason_is_needed_and_asked_for_next_to_the_field(
+    billed, client_for, front_desk, manager
+):
+    device, _ = billed
+    payment = services.payment_record(device=device, amount="100", mode="cash", by=front_desk)
+    response = client_for(manager).post(
+        reverse("billing:reverse_payment", args=[payment.pk]), {"reason": "  "}
+    )
+    assert response.status_code == 200
+    assert "Say why the payment is reversed" in response.text
+    assert not Refund.objects.exists()
+
+
+def test_a_reversed_advance_is_not_billed_at_close(make_device, technician, front_desk, manager):
+    device = make_device(labour="800")
+    advance = services.payment_record(device=device, amount="500", mode="upi", by=front_desk)
+    services.payment_reverse(payment=advance, by=manager, reason="Customer paid nothing")
+    assert services.unbilled_money(device) == Decimal("0.00")
+    bill = services.bill_close(device=device, by=technician)
+    assert (bill.amount_received, bill.balance) == (Decimal("0.00"), Decimal("800.00"))
+
+
+def test_money_already_refunded_cannot_be_reversed(make_device, technician, front_desk, manager):
+    # ₹1,000 advance, ₹300 bill, ₹700 handed back: only ₹300 of that payment is still held.
+    device = make_device(labour="300")
+    advance = services.payment_record(device=device, amount="1000", mode="cash", by=front_desk)
+    bill = services.bill_close(device=device, by=technician, refund_excess=True)
+    with pytest.raises(ValidationError, match="Only ₹300.00 of this money is still held"):
+        services.payment_reverse(payment=advance, by=manager, reason="Mistyped")
+    bill.refresh_from_db()
+    assert bill.amount_received == Decimal("300.00")
+
+
+def test_managers_see_reverse_links_staff_do_not(billed, client_for, front_desk, manager):
+    device, _ = billed
+    payment = services.payment_record(device=device, amount="100", mode="cash", by=front_desk)
+    link = reverse("billing:reverse_payment", args=[payment.pk])
+    for url in (reverse("billing:payment_list"), reverse("billing:print_bill", args=[device.pk])):
+        assert link in client_for(manager).get(url).text
+        assert link not in client_for(front_desk).get(url).text
