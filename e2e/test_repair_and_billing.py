@@ -59,6 +59,8 @@ def test_manager_assigns_technician_adds_two_parts_removes_one_and_closes_the_re
         _add_part(parts, "Power IC", "1", "450")
         expect(parts.get_by_role("row", name="Power IC")).to_contain_text("₹450.00")
         expect(total).to_have_text("₹1,250.00")
+        # The cursor is back in "Part", ready for the next one.
+        expect(parts.get_by_label("Part")).to_be_focused()
         _add_part(parts, "Keyboard", "2", "600")
         expect(parts.get_by_role("row", name="Keyboard")).to_contain_text("₹1,200.00")
         expect(total).to_have_text("₹2,450.00")

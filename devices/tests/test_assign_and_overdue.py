@@ -355,7 +355,10 @@ def test_reassign_of_a_missing_device_is_404(client_for, manager):
 
 @pytest.mark.django_db
 def test_nothing_overdue_says_so(client_for, manager):
-    assert "Nothing is overdue" in client_for(manager).get(OVERDUE).content.decode()
+    html = client_for(manager).get(OVERDUE).content.decode()
+    assert "Nothing is overdue" in html
+    # The header's badge is not a red alarm reading "0 overdue".
+    assert "0 overdue" not in html and "text-bg-danger" not in html
 
 
 @pytest.mark.django_db

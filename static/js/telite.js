@@ -118,3 +118,16 @@
   });
   document.addEventListener("htmx:sendError", function () { tell(SAID[0]); });
 })();
+
+// After a spare part is added in place, the cursor is back in "Part" for the next one: a
+// technician entering several parts types them one after another.
+(function () {
+  document.addEventListener("htmx:afterSwap", function (event) {
+    var target = event.detail.target;
+    if (!target || target.id !== "parts") return;
+    var config = event.detail.requestConfig;
+    if (!config || !/\/parts\/?$/.test(config.path || "")) return;  // an add, not a removal
+    var field = document.querySelector("#parts .is-invalid") || document.getElementById("part-name");
+    if (field) field.focus();
+  });
+})();
