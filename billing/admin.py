@@ -27,7 +27,7 @@ class ShopSettingsAdmin(GuardedHistoryAdmin):
     fieldsets = (
         ("Shop", {"fields": ("shop_name", "address", "phone", "email", "tax_id", "logo")}),
         ("Printed text", {"fields": ("bill_footer", "intake_terms")}),
-        ("Money", {"fields": ("currency_symbol",)}),
+        ("Money", {"fields": ("currency_symbol", "staff_discount_limit")}),
     )
 
     def has_add_permission(self, request):

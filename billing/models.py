@@ -48,6 +48,15 @@ class ShopSettings(models.Model):
         "for data loss: keep a backup.",
     )
     currency_symbol = models.CharField("currency symbol", max_length=5, default="₹")
+    staff_discount_limit = money_field(
+        "largest discount staff may give",
+        default=None,
+        null=True,
+        blank=True,
+        validators=[MinValueValidator(0)],
+        help_text="At closing, in rupees. Leave empty for no limit. A bigger discount is given "
+        "by a manager or the owner, who closes the repair themselves.",
+    )
 
     history = HistoricalRecords()
 

@@ -37,7 +37,17 @@ from telite.dates import format_day
 from telite.money import MAX_AMOUNT, ZERO, format_money, to_money
 from telite.permissions import is_manager
 
-from .models import Bill, BillChange, BillCounter, BillKind, BillLine, BillStatus, Payment, Refund
+from .models import (
+    Bill,
+    BillChange,
+    BillCounter,
+    BillKind,
+    BillLine,
+    BillStatus,
+    Payment,
+    Refund,
+    ShopSettings,
+)
 
 CENT = Decimal("0.01")
 BILL_PREFIX = "TB"
@@ -333,6 +343,15 @@ def bill_close(
     """
     discount = _money_arg(discount, "discount", "discount")
     refund_mode = _mode_arg(refund_mode, "refund_mode")
+    limit = ShopSettings.load().staff_discount_limit
+    if limit is not None and discount > limit and not is_manager(by):
+        raise ValidationError(
+            {
+                "discount": f"A discount above {format_money(limit)} is given by a manager or "
+                "the owner: ask one of them to close this repair."
+            },
+            code="discount_needs_manager",
+        )
     locked = Device.objects.select_for_update().get(pk=device.pk)
     if locked.status != Device.Status.ASSIGNED:
         # Not in repair (or already closed): the workflow refuses in a clerk's words.

@@ -311,3 +311,48 @@ def test_the_close_page_offers_no_refund_when_the_advance_is_within_the_bill(
     html = refused.content.decode()
     assert "cannot be more than the bill before discount" in html
     assert 'name="refund_excess"' not in html and 'name="refund_mode"' not in html
+
+
+@pytest.fixture
+def discount_limit_500():
+    from billing.models import ShopSettings
+
+    shop = ShopSettings.load()
+    shop.staff_discount_limit = Decimal("500")
+    shop.save()
+
+
+def test_staff_give_a_discount_up_to_the_shops_limit(
+    discount_limit_500, client_for, front_desk, make_device
+):
+    device = make_device(labour="3000")
+    clerk = client_for(front_desk)
+    page = clerk.get(reverse("devices:service", args=[device.pk])).content.decode()
+    assert "Up to ₹500.00; a bigger discount is given by a manager." in page
+    clerk.post(reverse("billing:close_device"), {"device": device.pk, "discount": "500"})
+    assert Bill.objects.get(device=device).discount == Decimal("500.00")
+
+
+def test_a_bigger_discount_from_staff_is_refused_next_to_it(
+    discount_limit_500, client_for, front_desk, make_device
+):
+    device = make_device(labour="3000")
+    response = client_for(front_desk).post(
+        reverse("billing:close_device"), {"device": device.pk, "discount": "501"}
+    )
+    assert response.status_code == 200
+    assert response.context["close_form"].errors["discount"] == [
+        "A discount above ₹500.00 is given by a manager or the owner: "
+        "ask one of them to close this repair."
+    ]
+    assert not Bill.objects.exists()
+
+
+def test_a_manager_gives_a_discount_above_the_staff_limit(
+    discount_limit_500, client_for, manager, make_device
+):
+    device = make_device(labour="3000")
+    page = client_for(manager).get(reverse("devices:service", args=[device.pk])).content.decode()
+    assert "a bigger discount is given by a manager" not in page
+    services.bill_close(device=device, by=manager, discount="2000")
+    assert Bill.objects.get(device=device).bill_value == Decimal("1000.00")
