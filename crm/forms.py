@@ -91,7 +91,7 @@ class LeadForm(forms.ModelForm):
         self.fields["phone"].widget.attrs.update(
             {"inputmode": "tel", "placeholder": "98450 12345", "autocomplete": "off"}
         )
-        self.fields["name"].widget.attrs["autofocus"] = not editing
+        self.fields["name"].widget.attrs["autofocus"] = not editing and not self.is_bound
         self.fields["source"].choices = [("", "How did they reach us?"), *LeadSource.choices]
         self.fields["source"].error_messages["required"] = "Choose how they reached us."
         self.fields["requirement"].widget.attrs["placeholder"] = (

@@ -146,7 +146,8 @@ class IntakeForm(CustomerContactForm):
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         f = self.fields
-        f["whatsapp_number"].widget.attrs["autofocus"] = True
+        if not self.is_bound:  # sent back with errors, the first error takes the cursor
+            f["whatsapp_number"].widget.attrs["autofocus"] = True
         f["device_name"].widget.attrs.update({"list": "device-types", "autocomplete": "off"})
         f["issue_description"].widget.attrs["rows"] = 3
         f["issue_description"].error_messages["required"] = (

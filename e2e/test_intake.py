@@ -120,3 +120,22 @@ def test_second_device_for_the_same_customer_fills_in_name_and_location_from_the
     expect(page.get_by_role("link", name=first.job_number)).to_be_visible()
     expect(page.get_by_role("link", name=second.job_number)).to_be_visible()
     clerk.shot("customer_two_devices")
+
+
+def test_a_refused_intake_on_a_phone_puts_the_cursor_on_the_field_to_fix(
+    screen, front_desk, password
+):
+    clerk = screen("clerk")
+    clerk.login("desk", password)
+    clerk.page.set_viewport_size({"width": 390, "height": 844})
+    page = clerk.go("/add_device")
+    page.get_by_label("WhatsApp number").fill("98450 12345")
+    page.get_by_label("Name").fill("Ramesh Kumar")
+    page.get_by_label("Device type").fill("Laptop")
+    # No issue typed: refused.
+    page.get_by_role("button", name="Take in & print slip").click()
+    issue = page.get_by_label("Issue")
+    expect(issue).to_have_class(re.compile(r"\bis-invalid\b"))
+    expect(issue).to_be_focused()  # not the WhatsApp box at the top
+    expect(issue).to_be_in_viewport()
+    clerk.shot("refused_intake_phone")

@@ -131,3 +131,22 @@
     if (field) field.focus();
   });
 })();
+
+// A form sent back with errors puts the cursor in the first field to fix, scrolled into
+// view, instead of a field marked "autofocus" at the top (on a phone the refused field can
+// be a screen or two below).
+(function () {
+  function focusFirstError() {
+    var field = document.querySelector("main form .is-invalid");
+    if (!field || typeof field.focus !== "function") return;
+    document.querySelectorAll("[autofocus]").forEach(function (other) {
+      other.removeAttribute("autofocus");
+    });
+    field.focus();
+  }
+  if (document.readyState === "loading") {
+    document.addEventListener("DOMContentLoaded", focusFirstError);
+  } else {
+    focusFirstError();
+  }
+})();
