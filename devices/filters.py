@@ -86,7 +86,7 @@ class DeviceFilter(django_filters.FilterSet):
         label="Search",
         widget=forms.TextInput(
             attrs={
-                "placeholder": "Job no., phone, name or serial",
+                "placeholder": "Job no., bill no., phone, name or serial",
                 "type": "search",
                 "class": "form-control",
             }
@@ -118,6 +118,12 @@ class DeviceFilter(django_filters.FilterSet):
         form = DateRangeForm
 
     def search(self, queryset, name, value):
+        # A bill number ("TB/2026-27/00042") has slashes, which nothing else searched
+        # here has: only then are bills looked up too (one indexed query more).
+        if "/" in (value or ""):
+            from billing.filters import search_devices
+
+            return search_devices(queryset, value)
         return device_search(queryset, value)
 
     def only_overdue(self, queryset, name, value):

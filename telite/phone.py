@@ -82,6 +82,7 @@ def phone_search_q(value: str, field: str):
         query = Q(**{field: canonical})
     digits = "".join(ch for ch in value if ch.isdigit())
     if len(digits) >= 4 and len(digits) >= len(value.replace(" ", "")) - 1:
-        partial = Q(**{f"{field}__contains": digits})
+        # "098450": the leading 0 is the trunk prefix people dial, never stored (E.164).
+        partial = Q(**{f"{field}__contains": digits.lstrip("0") or digits})
         query = partial if query is None else query | partial
     return query

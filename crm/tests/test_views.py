@@ -395,7 +395,9 @@ def test_status_open_means_new_contacted_and_qualified(client_for, front_desk, d
     assert _names(response) == {"Due today", "Overdue", "Later", "No date"}
 
 
-@pytest.mark.parametrize("typed", ["98450 12345", "+91 98450 12345", "919845012345", "12345"])
+@pytest.mark.parametrize(
+    "typed", ["98450 12345", "+91 98450 12345", "919845012345", "12345", "098450", "0 98450 123"]
+)
 def test_search_finds_a_lead_by_phone_in_any_format(client_for, front_desk, typed):
     LeadFactory(name="Meera", phone="+919845012345")
     LeadFactory(name="Someone else", phone="+919900099000")

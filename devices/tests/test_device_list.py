@@ -5,7 +5,7 @@ from django.utils import timezone
 
 from customers.tests.factories import CustomerFactory
 from devices.models import DeviceStatus
-from devices.tests.factories import DeviceFactory
+from devices.tests.factories import DeviceFactory, ServiceFactory
 from telite.forms_util import forget_kept_options
 
 URL = "/devices/"
@@ -34,7 +34,9 @@ def test_columns_link_to_the_service_page_and_show_status(client, technician):
 
 
 @pytest.mark.django_db
-@pytest.mark.parametrize("typed", ["98450 12345", "+91 98450 12345", "919845012345", "45012345"])
+@pytest.mark.parametrize(
+    "typed", ["98450 12345", "+91 98450 12345", "919845012345", "45012345", "098450 123"]
+)
 def test_search_finds_a_customer_number_in_any_form(client, typed):
     wanted = DeviceFactory(customer=CustomerFactory(whatsapp_number="+919845012345"))
     DeviceFactory(customer=CustomerFactory(whatsapp_number="+919900011122"))
@@ -187,3 +189,14 @@ def test_query_count_does_not_grow_with_rows(client_for, technician, django_asse
     with django_assert_max_num_queries(len(big.captured_queries)) as bigger:
         assert len(client.get(URL, params).context["page"].object_list) == 25
     assert len(bigger.captured_queries) == len(big.captured_queries)
+
+
+@pytest.mark.django_db
+def test_search_finds_a_device_by_its_bill_number(client, technician):
+    from billing.services import bill_close
+
+    billed = DeviceFactory(status=S.ASSIGNED, assigned_to=technician)
+    ServiceFactory(device=billed, labour_charge=500)
+    bill = bill_close(device=billed, by=technician)
+    DeviceFactory()
+    assert listed(client, q=bill.number) == [billed.job_number]
