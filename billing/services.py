@@ -676,7 +676,6 @@ def return_unrepaired(
 
 
 @transaction.atomic
-@transaction.atomic
 def payment_reverse(*, payment: Payment, by, reason: str) -> Refund:
     """Managers only: take back a payment entered by mistake (a wrong amount, mode or
     device). No money changes hands: a correcting entry (``Refund.reverses``) takes the
@@ -736,6 +735,7 @@ def payment_reverse(*, payment: Payment, by, reason: str) -> Refund:
     return reversal
 
 
+@transaction.atomic
 def reopen_device(*, device: Device, by, reason: str) -> Device:
     """Send a ready device back to its technician (ready -> assigned); managers only.
 
