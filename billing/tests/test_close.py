@@ -356,3 +356,22 @@ def test_a_manager_gives_a_discount_above_the_staff_limit(
     assert "a bigger discount is given by a manager" not in page
     services.bill_close(device=device, by=manager, discount="2000")
     assert Bill.objects.get(device=device).bill_value == Decimal("1000.00")
+
+
+def test_a_discount_below_the_advance_is_refused_with_the_refund_box_to_tick(
+    client_for, front_desk, make_device
+):
+    device = make_device(labour="1200")
+    services.payment_record(device=device, amount="1000", mode="upi", by=front_desk)
+    clerk = client_for(front_desk)
+    refused = clerk.post(reverse("billing:close_device"), {"device": device.pk, "discount": "300"})
+    html = refused.content.decode()
+    assert "refund the difference" in html
+    assert 'name="refund_excess"' in html  # the box the message asks to tick is there
+    assert re.search(r'<option value="upi" selected>', html)
+    done = clerk.post(
+        reverse("billing:close_device"),
+        {"device": device.pk, "discount": "300", "refund_excess": "on", "refund_mode": "upi"},
+    )
+    assert done.status_code == 302
+    assert Refund.objects.get(device=device).amount == Decimal("100.00")

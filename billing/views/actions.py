@@ -148,6 +148,17 @@ def close_device(request):
     context = actions_context(request, device, close_form=form)
     context["preview_lines"] = services.service_lines_preview(device, context["void_bill"])
     context["preview_total"] = sum((line["amount"] for line in context["preview_lines"]), 0)
+    # With the discount typed, the advance may now be more than the bill: offer the refund
+    # the refusal asks for (the panel could not know the discount beforehand).
+    discount = (form.cleaned_data.get("discount") if hasattr(form, "cleaned_data") else 0) or 0
+    after_discount = context["preview_total"] - min(discount, context["preview_total"])
+    held = context["advance_held"]
+    if context["can_close"] and held > 0 and held > after_discount:
+        context["offer_refund"] = True
+        context["advance_mode"] = context["advance_mode"] or services.advance_mode(device)
+        if not form.data.get("refund_mode"):
+            form.data = form.data.copy()
+            form.data["refund_mode"] = context["advance_mode"]
     return render(request, "billing/close_device.html", context)
 
 
