@@ -29,13 +29,21 @@ _CURRENCY_PREFIX = re.compile(r"^(?:₹|rs\.?|inr)\s*", re.IGNORECASE)
 _ONLY_SUFFIX = re.compile(r"\s*/-?$")
 
 
+# Digit grouping as it is written: Indian ("1,50,000") or international ("150,000").
+_GROUPED = re.compile(r"[+-]?(?:\d{1,2}(?:,\d{2})*,\d{3}|\d{1,3}(?:,\d{3})+)(?:\.\d*)?")
+
+
 def typed_amount(text: str) -> str:
     """``text`` as typed, less the currency marks and digit grouping above: ``"1500/-"``
-    -> ``"1500"``. What is left is for ``Decimal`` to read (or refuse)."""
-    text = str(text).strip()
+    -> ``"1500"``. What is left is for ``Decimal`` to read (or refuse): a comma out of a
+    grouping place ("1500,50", a decimal comma) or a space inside the number ("500 600")
+    is left in, so the amount is refused rather than read as another number."""
+    text = str(text).strip().replace("\u00a0", " ")
     text = _CURRENCY_PREFIX.sub("", text)
-    text = _ONLY_SUFFIX.sub("", text)
-    return text.replace(",", "").replace(" ", "").replace("\u00a0", "")
+    text = _ONLY_SUFFIX.sub("", text).strip()
+    if "," in text and _GROUPED.fullmatch(text):
+        text = text.replace(",", "")
+    return text
 
 
 def to_money(value) -> Decimal:

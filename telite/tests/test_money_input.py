@@ -17,6 +17,8 @@ from telite.forms_util import MoneyField
         ("₹1,500.50", "1500.50"),
         ("Rs. 1500", "1500"),
         ("rs 1,50,000", "150000"),
+        ("12,34,567.89", "1234567.89"),
+        ("1,000,000", "1000000"),
         ("INR 250", "250"),
         (" 99.5 ", "99.5"),
     ],
@@ -26,7 +28,21 @@ def test_counter_notations_are_read_as_the_amount(typed, amount):
 
 
 @pytest.mark.parametrize(
-    "typed", ["fifteen hundred", "1500 rupees", "1e3", "NaN", "Infinity", "15-00", "1.2.3"]
+    "typed",
+    [
+        "fifteen hundred",
+        "1500 rupees",
+        "1e3",
+        "NaN",
+        "Infinity",
+        "15-00",
+        "1.2.3",
+        # A decimal comma or two numbers: never read as a bigger amount.
+        "1500,50",
+        "2,499,00",
+        "500 600",
+        "1,5",
+    ],
 )
 def test_anything_else_is_refused_with_a_message_not_read_as_zero(typed):
     field = MoneyField(required=False)
