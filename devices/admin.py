@@ -18,7 +18,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.html import format_html
 
-from telite.admin_history import GuardedHistoryAdmin
+from telite.admin_history import GuardedHistoryAdmin, MoneyFieldsMixin
 from telite.phone import try_normalize_phone
 
 from .models import Device, DeviceEvent, DevicePhoto, DeviceStatus, Service, SparePart
@@ -86,7 +86,7 @@ class TechnicianFilter(admin.SimpleListFilter):
         return queryset
 
 
-class ServiceInline(admin.StackedInline):
+class ServiceInline(MoneyFieldsMixin, admin.StackedInline):
     model = Service
     fields = ("diagnosis", "work_done", "labour_charge", "updated_by", "updated_at")
     readonly_fields = ("updated_by", "updated_at")
@@ -391,7 +391,7 @@ class DeviceAdmin(ServiceRefusalMixin, GuardedHistoryAdmin):
         formset.save()
 
 
-class SparePartInline(admin.TabularInline):
+class SparePartInline(MoneyFieldsMixin, admin.TabularInline):
     """Parts are added or removed (each recorded on the timeline), not edited in place."""
 
     model = SparePart

@@ -10,8 +10,20 @@ is made on the record's own page, where the services record it.
 
 from django.contrib.admin.options import IncorrectLookupParameters
 from django.core.exceptions import PermissionDenied
+from django.db import models
 from django.http import Http404
 from simple_history.admin import SimpleHistoryAdmin
+
+from telite.forms_util import MoneyField
+
+# Money in the back office reads as it does in the app ("1500/-", "₹1,500"): a number box
+# sends nothing for what it cannot read, and an optional amount (the staff discount limit)
+# was then saved as empty, that is as "no limit".
+MONEY_FORMFIELDS = {models.DecimalField: {"form_class": MoneyField}}
+
+
+class MoneyFieldsMixin:
+    formfield_overrides = MONEY_FORMFIELDS
 
 
 class SafeDateHierarchyMixin:
@@ -29,7 +41,7 @@ class SafeDateHierarchyMixin:
             raise IncorrectLookupParameters(exc) from exc
 
 
-class GuardedHistoryAdmin(SafeDateHierarchyMixin, SimpleHistoryAdmin):
+class GuardedHistoryAdmin(MoneyFieldsMixin, SafeDateHierarchyMixin, SimpleHistoryAdmin):
     """History visible; reverting only where ``allow_revert`` is set, and then only by
     someone who may change the record."""
 

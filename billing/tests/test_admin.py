@@ -1,5 +1,7 @@
 """The back office: bills and payments are read-only; shop settings are one record."""
 
+from decimal import Decimal
+
 import pytest
 from django.contrib.admin.sites import site
 from django.test import RequestFactory
@@ -109,3 +111,37 @@ def test_shop_settings_admin_is_one_record_for_admins(client_for, owner, manager
         {"shop_name": "Hijacked", "currency_symbol": "$"},
     )
     assert ShopSettings.load().shop_name == "Telite Computers"
+
+
+def _shop_post(**extra):
+    return {
+        "shop_name": "Telite Computers",
+        "address": "",
+        "phone": "",
+        "email": "",
+        "tax_id": "",
+        "bill_footer": "",
+        "intake_terms": "",
+        "currency_symbol": "₹",
+        **extra,
+    }
+
+
+def test_the_staff_discount_limit_is_typed_as_money_is_written(client_for, owner):
+    url = reverse("admin:billing_shopsettings_change", args=[ShopSettings.load().pk])
+    page = client_for(owner).get(url).content.decode()
+    assert 'name="staff_discount_limit"' in page and 'inputmode="decimal"' in page
+    response = client_for(owner).post(url, _shop_post(staff_discount_limit="1,500/-"))
+    assert response.status_code == 302
+    assert ShopSettings.load().staff_discount_limit == Decimal("1500.00")
+
+
+def test_a_limit_that_is_not_an_amount_is_refused_not_saved_as_no_limit(client_for, owner):
+    shop = ShopSettings.load()
+    shop.staff_discount_limit = Decimal("500")
+    shop.save()
+    url = reverse("admin:billing_shopsettings_change", args=[shop.pk])
+    response = client_for(owner).post(url, _shop_post(staff_discount_limit="five hundred"))
+    assert response.status_code == 200
+    assert "Enter the amount as a number" in response.content.decode()
+    assert ShopSettings.load().staff_discount_limit == Decimal("500.00")
