@@ -181,6 +181,19 @@ def last_void_bill(device: Device) -> Bill | None:
     return None
 
 
+def staff_discount_limit(device: Device, by) -> Decimal | None:
+    """The largest discount ``by`` may give when closing ``device``; None for no limit.
+
+    Managers and the owner have none; staff have the shop's setting, or, after a reopen,
+    the voided bill's discount if that was bigger (it was agreed when the bill was issued,
+    and the close form fills it in)."""
+    limit = ShopSettings.load().staff_discount_limit
+    if limit is None or is_manager(by):
+        return None
+    void = last_void_bill(device)
+    return max(limit, void.discount) if void is not None else limit
+
+
 def carried_charges(bill: Bill | None) -> list[dict]:
     """A voided bill's extra charges (added by a manager's correction), as lines for the
     next bill. Reopening sends the repair back, not what was agreed on top of it: a data
@@ -343,8 +356,12 @@ def bill_close(
     """
     discount = _money_arg(discount, "discount", "discount")
     refund_mode = _mode_arg(refund_mode, "refund_mode")
-    limit = ShopSettings.load().staff_discount_limit
-    if limit is not None and discount > limit and not is_manager(by):
+    locked = Device.objects.select_for_update().get(pk=device.pk)
+    if locked.status != Device.Status.ASSIGNED:
+        # Not in repair (or already closed): the workflow refuses in a clerk's words.
+        device_mark_ready(device=locked, by=by)
+    limit = staff_discount_limit(locked, by)
+    if limit is not None and discount > limit:
         raise ValidationError(
             {
                 "discount": f"A discount above {format_money(limit)} is given by a manager or "
@@ -352,10 +369,6 @@ def bill_close(
             },
             code="discount_needs_manager",
         )
-    locked = Device.objects.select_for_update().get(pk=device.pk)
-    if locked.status != Device.Status.ASSIGNED:
-        # Not in repair (or already closed): the workflow refuses in a clerk's words.
-        device_mark_ready(device=locked, by=by)
     lines = _bill_lines(locked)
     subtotal = sum(
         ((to_money(line["unit_price"]) * line["quantity"]).quantize(CENT) for line in lines),

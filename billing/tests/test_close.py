@@ -375,3 +375,19 @@ def test_a_discount_below_the_advance_is_refused_with_the_refund_box_to_tick(
     )
     assert done.status_code == 302
     assert Refund.objects.get(device=device).amount == Decimal("100.00")
+
+
+def test_after_a_reopen_staff_close_with_the_discount_a_manager_gave(
+    discount_limit_500, client_for, front_desk, manager, make_device
+):
+    device = make_device(labour="3000")
+    services.bill_close(device=device, by=manager, discount="1000")
+    services.reopen_device(device=device, by=manager, reason="Fan still noisy")
+    clerk = client_for(front_desk)
+    page = clerk.get(reverse("devices:service", args=[device.pk])).content.decode()
+    assert "Up to ₹1,000.00" in page  # the agreed discount, filled in, is within reach
+    response = clerk.post(
+        reverse("billing:close_device"), {"device": device.pk, "discount": "1000.00"}
+    )
+    assert response.status_code == 302
+    assert Bill.objects.get(device=device, status__in=["open"]).discount == Decimal("1000.00")

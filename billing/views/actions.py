@@ -19,7 +19,7 @@ from telite.permissions import MANAGERS, STAFF, is_manager, post_only, role_requ
 from .. import services
 from ..forms import CloseDeviceForm, DeliverForm, PaymentForm, ReopenForm, ReturnForm
 from ..models import Payment
-from ..selectors import device_money, live_bill, shop_settings
+from ..selectors import device_money, live_bill
 from .common import device_page, get_device, int_or_404, redirect_next, safe_next
 from .lists import delivery_summary
 from .rows import delivery_row
@@ -52,7 +52,7 @@ def actions_context(request, device: Device, **forms) -> dict:
     offer_refund = can_close and money["advance_held"] > 0 and money["advance_held"] > close_total
     # A refund goes back the way the advance came, unless the clerk picks another mode.
     advance_mode = services.advance_mode(device) if offer_refund else None
-    limit = shop_settings().staff_discount_limit if can_close and not manager else None
+    limit = services.staff_discount_limit(device, request.user) if can_close else None
     return {
         "close_total": close_total,
         # Staff see how far their discount may go (the shop's setting).
