@@ -177,25 +177,41 @@ def payments():
 
 
 def payment_totals(payment_qs, refund_qs) -> dict:
-    """Sums over a filtered set of payments and the refunds of the same period."""
+    """Sums over a filtered set of payments and the refunds of the same period.
+
+    A reversal (a payment entered by mistake, ``Refund.reverses``) is no refund: no money
+    went back. It comes off the received money of its mode, as a correcting entry on the
+    day it is made, so each mode's figure is what the drawer or the account really took.
+    """
     by_mode = {
         row["mode"]: row
         for row in payment_qs.order_by().values("mode").annotate(total=Sum("amount"), n=Count("pk"))
     }
-    received = sum((row["total"] for row in by_mode.values()), start=ZERO)
-    refunded = refund_qs.aggregate(s=Sum("amount"))["s"] or ZERO
-    modes = [
-        {
-            "mode": mode,
-            "label": label,
-            "total": by_mode.get(mode, {}).get("total") or ZERO,
-            "count": by_mode.get(mode, {}).get("n") or 0,
-        }
-        for mode, label in Payment.Mode.choices
-    ]
+    reversed_by_mode = {
+        row["mode"]: row
+        for row in refund_qs.filter(reverses__isnull=False)
+        .order_by()
+        .values("mode")
+        .annotate(total=Sum("amount"), n=Count("pk"))
+    }
+    refunded = refund_qs.filter(reverses__isnull=True).aggregate(s=Sum("amount"))["s"] or ZERO
+    modes = []
+    for mode, label in Payment.Mode.choices:
+        taken, undone = by_mode.get(mode, {}), reversed_by_mode.get(mode, {})
+        modes.append(
+            {
+                "mode": mode,
+                "label": label,
+                "total": (taken.get("total") or ZERO) - (undone.get("total") or ZERO),
+                "count": (taken.get("n") or 0) - (undone.get("n") or 0),
+            }
+        )
+    received = sum((m["total"] for m in modes), start=ZERO)
+    reversed_total = sum((row["total"] for row in reversed_by_mode.values()), start=ZERO)
     return {
         "received": received,
         "count": sum(m["count"] for m in modes),
+        "reversed": reversed_total,
         "refunded": refunded,
         "net": received - refunded,
         "modes": modes,

@@ -107,13 +107,17 @@ def payments_today(*, today: datetime.date) -> dict:
     row = Payment.objects.filter(received_at__gte=start, received_at__lt=end).aggregate(
         count=Count("pk"), amount=Sum("amount")
     )
-    refunded = Refund.objects.filter(refunded_at__gte=start, refunded_at__lt=end).aggregate(
-        amount=Sum("amount")
-    )["amount"]
+    # A reversal (a payment entered by mistake) comes off what was received; a refund is
+    # money handed back and is shown beside it.
+    back = Refund.objects.filter(refunded_at__gte=start, refunded_at__lt=end).aggregate(
+        refunded=Sum("amount", filter=Q(reverses__isnull=True)),
+        reversed=Sum("amount", filter=Q(reverses__isnull=False)),
+        reversals=Count("pk", filter=Q(reverses__isnull=False)),
+    )
     return {
-        "count": row["count"],
-        "amount": to_money(row["amount"]),
-        "refunded": to_money(refunded) if refunded else None,
+        "count": row["count"] - back["reversals"],
+        "amount": to_money(row["amount"]) - to_money(back["reversed"]),
+        "refunded": to_money(back["refunded"]) if back["refunded"] else None,
     }
 
 

@@ -6,6 +6,7 @@ from decimal import Decimal
 import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.urls import reverse
+from django.utils import timezone
 
 from billing import services
 from billing.models import BillStatus, Payment, Refund
@@ -68,16 +69,29 @@ def test_the_bill_shows_the_payment_as_reversed_and_the_reversal_below_it(
     assert "Reversal, Cash" in html and "−₹700.00" in html
 
 
-def test_the_days_payments_net_out_the_reversal(billed, client_for, front_desk, manager):
+def test_a_mode_fixed_by_a_reversal_counts_under_the_right_mode_only(
+    billed, client_for, front_desk, manager
+):
+    # ₹5,000 paid by UPI but entered as cash: reversed, then taken again as UPI.
     device, bill = billed
-    wrong = services.payment_record(device=device, amount="700", mode="cash", by=front_desk)
-    services.payment_reverse(payment=wrong, by=manager, reason="Wrong job")
-    totals = client_for(manager).get(reverse("billing:payment_list")).context["totals"]
+    wrong = services.payment_record(device=device, amount="5000", mode="cash", by=front_desk)
+    services.payment_reverse(payment=wrong, by=manager, reason="Was UPI")
+    services.payment_record(device=device, amount="5000", mode="upi", by=front_desk)
+    client = client_for(manager)
+    totals = client.get(reverse("billing:payment_list")).context["totals"]
+    by_mode = {m["mode"]: (m["total"], m["count"]) for m in totals["modes"]}
+    assert by_mode["cash"] == (Decimal("0.00"), 0)  # the drawer took nothing
+    assert by_mode["upi"] == (Decimal("5000.00"), 1)
     assert (totals["received"], totals["refunded"], totals["net"]) == (
-        Decimal("700.00"),
-        Decimal("700.00"),
-        Decimal("0.00"),
+        Decimal("5000.00"),
+        Decimal("0.00"),  # no money was handed back
+        Decimal("5000.00"),
     )
+    # The dashboard's card: the corrected takings, and no refund beside them.
+    from telite.dashboard import payments_today
+
+    today = payments_today(today=timezone.localdate())
+    assert (today["count"], today["amount"], today["refunded"]) == (1, Decimal("5000.00"), None)
 
 
 def test_only_a_manager_reverses_a_payment(billed, front_desk):
