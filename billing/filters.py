@@ -15,7 +15,7 @@ from devices.models import Device
 from telite.dates import day_end, day_start
 from telite.forms_util import DateRangeForm, DayFromFilter, DayToFilter
 
-from .models import Bill, Payment
+from .models import Bill, BillStatus, Payment
 from .selectors import balance_due_q
 
 DATE = forms.DateInput(attrs={"type": "date"})
@@ -64,7 +64,9 @@ class _BalanceMixin(django_filters.FilterSet):
         if value == "due":
             return queryset.filter(balance_due_q())
         if value == "paid":
-            return queryset.exclude(balance_due_q())
+            # Billed and settled: a device handed back with no bill at all is not "paid".
+            live_bill = Bill.objects.filter(device=OuterRef("pk")).exclude(status=BillStatus.VOID)
+            return queryset.filter(Exists(live_bill)).exclude(balance_due_q())
         return queryset
 
 

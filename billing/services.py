@@ -111,7 +111,9 @@ def advance_mode(device: Device) -> str:
     """How the latest advance still held for ``device`` was paid: a refund of it goes back
     the same way unless the clerk chooses otherwise."""
     latest = (
-        Payment.objects.filter(device=device, bill__isnull=True).order_by("-received_at").first()
+        Payment.objects.filter(device=device, bill__isnull=True, reversal__isnull=True)
+        .order_by("-received_at")
+        .first()
     )
     return latest.mode if latest else Payment.Mode.CASH
 

@@ -226,3 +226,9 @@ def test_history_finds_money_still_owed_on_devices_already_handed_back(
     assert response.context["totals"]["due"] == Decimal("900.00")
     paid = client_for(manager).get(URL, {"status": "delivered", "balance": "paid"})
     assert _jobs(paid) == {history["delivered"].job_number}
+
+
+def test_paid_in_full_leaves_out_devices_handed_back_with_no_bill(history, client_for, manager):
+    # "returned" went back unrepaired with no charge: it has no bill to be paid.
+    paid = client_for(manager).get(URL, {"balance": "paid"})
+    assert _jobs(paid) == {history["delivered"].job_number}

@@ -154,3 +154,13 @@ def test_managers_see_reverse_links_staff_do_not(billed, client_for, front_desk,
     for url in (reverse("billing:payment_list"), reverse("billing:print_bill", args=[device.pk])):
         assert link in client_for(manager).get(url).text
         assert link not in client_for(front_desk).get(url).text
+
+
+def test_a_refund_goes_back_by_the_mode_of_an_advance_that_was_not_reversed(
+    make_device, client_for, front_desk, manager
+):
+    device = make_device(labour="500")
+    services.payment_record(device=device, amount="2000", mode="upi", by=front_desk)
+    mistake = services.payment_record(device=device, amount="700", mode="cash", by=front_desk)
+    services.payment_reverse(payment=mistake, by=manager, reason="Entered twice")
+    assert services.advance_mode(device) == "upi"

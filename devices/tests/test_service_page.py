@@ -559,3 +559,23 @@ def test_a_closed_job_says_what_can_still_be_done(status, then, technician, mana
     with pytest.raises(ValidationError) as refused:
         part_add(device=device, by=manager, name="Fan", quantity=1, unit_cost="100")
     assert then in refused.value.messages[0]
+
+
+@pytest.mark.django_db
+def test_a_returned_jobs_card_says_only_the_inspection_charge_is_billed(
+    client_for, manager, technician, job
+):
+    from billing.services import return_unrepaired
+
+    service_update(device=job, by=technician, diagnosis="", work_done="", labour_charge="4500")
+    bill = return_unrepaired(
+        device=job,
+        by=manager,
+        reason="Declined",
+        inspection_charge="300",
+        allow_balance_due=True,
+        balance_reason="Pays later",
+    )
+    html = client_for(manager).get(reverse("devices:service", args=[job.pk])).content.decode()
+    assert "only the inspection charge is billed" in html and bill.number in html
+    assert "a manager changed" not in html
