@@ -3,7 +3,7 @@
 - ``/closed_devices?q=&status=<ready|delivered|returned>&technician=&balance=<due|paid>&customer=&closed_after=&closed_before=``
   (closed = the ready date; for a device returned unrepaired, the return date)
 - ``/delivery_ready?q=&technician=&balance=due``
-- ``/payments/?received_after=&received_before=&mode=``
+- ``/payments/?received_after=&received_before=&mode=&device=``
 """
 
 import django_filters
@@ -120,10 +120,15 @@ class PaymentFilter(django_filters.FilterSet):
     mode = django_filters.ChoiceFilter(
         label="Mode", choices=Payment.Mode.choices, empty_label="Any mode"
     )
+    # One job's payments (the bill page links here for a manager to reverse one). Bounded as
+    # the history's customer filter is.
+    device = django_filters.NumberFilter(
+        field_name="device_id", widget=forms.HiddenInput, min_value=1, max_value=2**63 - 1
+    )
 
     class Meta:
         model = Payment
-        fields = ["received_after", "received_before", "mode"]
+        fields = ["received_after", "received_before", "mode", "device"]
         form = DateRangeForm
 
 
@@ -135,4 +140,6 @@ def refunds_in(refunds, data: dict):
         refunds = refunds.filter(refunded_at__lt=day_end(data["received_before"]))
     if data.get("mode"):
         refunds = refunds.filter(mode=data["mode"])
+    if data.get("device"):
+        refunds = refunds.filter(device_id=data["device"])
     return refunds

@@ -151,9 +151,14 @@ def test_managers_see_reverse_links_staff_do_not(billed, client_for, front_desk,
     device, _ = billed
     payment = services.payment_record(device=device, amount="100", mode="cash", by=front_desk)
     link = reverse("billing:reverse_payment", args=[payment.pk])
-    for url in (reverse("billing:payment_list"), reverse("billing:print_bill", args=[device.pk])):
-        assert link in client_for(manager).get(url).text
-        assert link not in client_for(front_desk).get(url).text
+    jobs_payments = f"{reverse('billing:payment_list')}?device={device.pk}"
+    bill_page = reverse("billing:print_bill", args=[device.pk])
+    assert jobs_payments in client_for(manager).get(bill_page).text
+    assert jobs_payments not in client_for(front_desk).get(bill_page).text
+    listed = client_for(manager).get(jobs_payments)
+    assert link in listed.text and device.job_number in listed.text
+    assert [p.pk for p in listed.context["page"].object_list] == [payment.pk]
+    assert link not in client_for(front_desk).get(jobs_payments).text
 
 
 def test_a_refund_goes_back_by_the_mode_of_an_advance_that_was_not_reversed(

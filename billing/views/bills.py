@@ -91,10 +91,9 @@ def print_bill(request, pk):
         "device": bill.device,
         "sheet": bill_sheet_html(request, bill),
         "can_correct": is_manager(request.user) and not bill.is_void,
-        # Managers reverse a payment entered by mistake from here (one query, theirs only).
-        "payments_to_reverse": list(bill.payments.select_related("reversal", "received_by"))
-        if is_manager(request.user) and not bill.is_void
-        else [],
+        # Managers reverse a payment entered by mistake from the job's payments list (a
+        # link: the bill page itself reads nothing more).
+        "can_reverse": is_manager(request.user) and bill.amount_received > 0,
     }
     return render(request, "billing/bill_page.html", context)
 

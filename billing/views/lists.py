@@ -8,6 +8,7 @@ from django.core.paginator import Paginator
 from django.shortcuts import render
 
 from customers.models import Customer
+from devices.models import Device
 from telite.forms_util import applied_filters, asks_for_filters, style_filter_form
 from telite.pagecache import cached_page
 from telite.pagination import CappedPaginator
@@ -100,10 +101,14 @@ def payment_list(request):
     refunds = refunds_in(
         Refund.objects.select_related("device__customer", "refunded_by"), applied_filters(found)
     )
+    device = None
+    if device_pk := applied_filters(found).get("device"):
+        device = Device.objects.filter(pk=device_pk).only("pk", "job_number").first()
     return render(
         request,
         "billing/payment_list.html",
         {
+            "device": device,
             "filter": found,
             "page": page,
             "totals": payment_totals(found.qs, refunds),
