@@ -10,6 +10,7 @@ from django.utils import timezone
 from accounts.models import User
 from telite.forms_util import DateRangeForm, DayFromFilter, DayToFilter, style_filter_form
 from telite.phone import phone_search_q
+from telite.trigram import all_words_q
 
 from .models import Lead, LeadSource, LeadStatus
 from .selectors import follow_up_due_q
@@ -75,7 +76,7 @@ class LeadFilter(django_filters.FilterSet):
         value = value.strip()
         if not value:
             return queryset
-        match = Q(name__icontains=value) | Q(requirement__icontains=value)
+        match = all_words_q("name", value) | Q(requirement__icontains=value)
         # "98450 12345", "+91 98450 12345" and "919845012345" are one number.
         phone = phone_search_q(value, "phone")
         if phone is not None:

@@ -4,6 +4,7 @@ from django.db.models import Count, Q, QuerySet
 
 from devices.models import Device
 from telite.phone import PHONE_NOISE, phone_search_q, try_normalize_phone
+from telite.trigram import all_words_q
 
 from .models import Customer
 
@@ -24,7 +25,7 @@ def customer_search(queryset: QuerySet[Customer], value: str) -> QuerySet[Custom
     value = (value or "").strip()
     if not value:
         return queryset
-    query = Q(name__icontains=value) | Q(email__icontains=value) | Q(location__icontains=value)
+    query = all_words_q("name", value) | Q(email__icontains=value) | Q(location__icontains=value)
     phone = phone_search_q(value, "whatsapp_number")
     if phone is not None:
         query |= phone

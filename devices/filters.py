@@ -12,6 +12,7 @@ from django.utils import timezone
 
 from telite.forms_util import DateRangeForm, DayFromFilter, DayToFilter, ListedModelChoiceFilter
 from telite.phone import phone_search_q
+from telite.trigram import all_words_q
 
 from .forms import DateInput
 from .models import Device, DeviceStatus
@@ -41,13 +42,13 @@ def device_search(queryset, value: str, *, also: Q | None = None):
     value = (value or "").strip()
     if not value:
         return queryset
-    customer_q = Q(name__icontains=value)
+    customer_q = all_words_q("name", value)
     phone = phone_search_q(value, "whatsapp_number")
     if phone is not None:
         customer_q |= phone
     customers = ids_or_none(Customer.objects.filter(customer_q))
     if customers is None:
-        by_customer = Q(customer__name__icontains=value)
+        by_customer = all_words_q("customer__name", value)
         phone = phone_search_q(value, "customer__whatsapp_number")
         if phone is not None:
             by_customer |= phone

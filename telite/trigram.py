@@ -7,6 +7,7 @@ the column is not used. pg_trgm is a trusted extension: the database owner may c
 """
 
 from django.db import migrations
+from django.db.models import Q
 
 
 def trigram_indexes(*indexes: tuple[str, str, str]) -> migrations.RunPython:
@@ -30,3 +31,17 @@ def trigram_indexes(*indexes: tuple[str, str, str]) -> migrations.RunPython:
             schema_editor.execute(f"DROP INDEX IF EXISTS {name}")
 
     return migrations.RunPython(create, drop, elidable=False)
+
+
+def all_words_q(field: str, value: str) -> Q:
+    """``field`` contains ``value``; for several words, each of them, in any order and any
+    part of the text: "Venkat Lakshmi" finds "Venkataramanaiah Lakshminarasimha". Each
+    word is one ``icontains``, which the trigram index above serves (PostgreSQL combines
+    the bitmaps)."""
+    words = value.split()
+    if len(words) < 2:
+        return Q(**{f"{field}__icontains": value})
+    found = Q()
+    for word in words:
+        found &= Q(**{f"{field}__icontains": word})
+    return found

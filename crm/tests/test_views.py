@@ -671,3 +671,10 @@ def test_a_lead_taken_as_lost_needs_its_reason(client_for, front_desk):
     assert "Say why the lead was lost" in refused.context["form"].errors["note"][0]
     assert taken.status_code == 302
     assert Lead.objects.get().lost_reason == "Price too high"
+
+
+def test_search_finds_a_lead_by_parts_of_the_words_of_its_name(client_for, front_desk):
+    LeadFactory(name="Meera Krishnamurthy")
+    LeadFactory(name="Meera Shah")
+    response = client_for(front_desk).get(reverse("crm:lead_list"), {"q": "krishna meera"})
+    assert _names(response) == {"Meera Krishnamurthy"}

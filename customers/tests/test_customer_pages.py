@@ -44,6 +44,7 @@ def test_list_search_by_name_and_empty_result_says_what_to_do(client_for, front_
     CustomerFactory(name="Imran Khan")
     client = client_for(front_desk)
     assert names(client.get(LIST, {"q": "laksh"})) == ["Lakshmi Rao"]
+    assert names(client.get(LIST, {"q": "rao lak"})) == ["Lakshmi Rao"]  # words in any order
     html = client.get(LIST, {"q": "zzz"}).content.decode()
     assert "No customer matches" in html and "Take a device in" in html
 

@@ -200,3 +200,13 @@ def test_search_finds_a_device_by_its_bill_number(client, technician):
     bill = bill_close(device=billed, by=technician)
     DeviceFactory()
     assert listed(client, q=bill.number) == [billed.job_number]
+
+
+@pytest.mark.django_db
+def test_search_finds_a_name_by_parts_of_its_words_in_any_order(client):
+    wanted = DeviceFactory(
+        customer=CustomerFactory(name="Venkataramanaiah Subrahmanya Lakshminarasimha")
+    )
+    DeviceFactory(customer=CustomerFactory(name="Venkatesh Rao"))
+    assert listed(client, q="Venkat Lakshmi") == [wanted.job_number]
+    assert listed(client, q="lakshmi venkata") == [wanted.job_number]
