@@ -203,7 +203,9 @@ def payment_totals(payment_qs, refund_qs) -> dict:
                 "mode": mode,
                 "label": label,
                 "total": (taken.get("total") or ZERO) - (undone.get("total") or ZERO),
-                "count": (taken.get("n") or 0) - (undone.get("n") or 0),
+                # Payments taken in the period (a reversal corrects the amount, on its own
+                # day, which may not be the payment's).
+                "count": taken.get("n") or 0,
             }
         )
     received = sum((m["total"] for m in modes), start=ZERO)

@@ -108,14 +108,15 @@ def unbilled_money(device: Device) -> Decimal:
 
 
 def advance_mode(device: Device) -> str:
-    """How the latest advance still held for ``device`` was paid: a refund of it goes back
-    the same way unless the clerk chooses otherwise."""
-    latest = (
+    """How the largest advance still held for ``device`` was paid: a refund goes back that
+    way unless the clerk chooses otherwise (the largest, so that the refund is covered by
+    what came in that way: a ₹100 UPI top-up must not make a ₹300 refund UPI)."""
+    largest = (
         Payment.objects.filter(device=device, bill__isnull=True, reversal__isnull=True)
-        .order_by("-received_at")
+        .order_by("-amount", "-received_at")
         .first()
     )
-    return latest.mode if latest else Payment.Mode.CASH
+    return largest.mode if largest else Payment.Mode.CASH
 
 
 def _money_arg(value, field: str, label: str) -> Decimal:
@@ -743,7 +744,7 @@ def payment_reverse(*, payment: Payment, by, reason: str) -> Refund:
         kind=DeviceEvent.Kind.PAYMENT_REVERSED,
         by=by,
         from_value=format_money(payment.amount),
-        to_value=f"-{format_money(payment.amount)}",
+        to_value="reversed",
         note=f"{payment.get_mode_display()} payment of {received_on}, taken by {taker}, "
         f"reversed: {reason}",
     )

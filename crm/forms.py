@@ -94,6 +94,9 @@ class LeadForm(forms.ModelForm):
         self.fields["name"].widget.attrs["autofocus"] = not editing and not self.is_bound
         self.fields["source"].choices = [("", "How did they reach us?"), *LeadSource.choices]
         self.fields["source"].error_messages["required"] = "Choose how they reached us."
+        self.fields["requirement"].error_messages["required"] = (
+            "Say what they want, e.g. laptop screen replacement."
+        )
         self.fields["requirement"].widget.attrs["placeholder"] = (
             "e.g. Laptop screen replacement, 10 desktops AMC, new printer"
         )

@@ -111,10 +111,15 @@ def device_timeline(device: Device) -> QuerySet[DeviceEvent]:
 
 
 def device_advances(device: Device) -> list:
-    """Advances taken for the device (before its bill), for the intake slip."""
+    """Advances taken for the device (before its bill), for the intake slip: those that
+    stand (a reversed one was entered by mistake)."""
     from billing.models import Payment
 
-    return list(Payment.objects.filter(device=device, is_advance=True).order_by("received_at"))
+    return list(
+        Payment.objects.filter(device=device, is_advance=True, reversal__isnull=True).order_by(
+            "received_at"
+        )
+    )
 
 
 def jobs_in_repair_of(user) -> list[str]:

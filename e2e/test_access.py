@@ -72,6 +72,7 @@ def test_an_htmx_action_after_a_logout_elsewhere_goes_to_the_login_and_back(
     # The whole window goes to the login page (not a login form inside the parts card)...
     page.wait_for_url(lambda url: "/login" in url)
     expect(page.get_by_role("button", name="Log in")).to_be_visible()
+    expect(page.get_by_role("alert")).to_contain_text("what you were sending was not saved")
     tech.shot("login_after_expiry")
     page.fill("input[name=username]", "tech")
     page.fill("input[name=password]", password)

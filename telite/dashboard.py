@@ -112,10 +112,9 @@ def payments_today(*, today: datetime.date) -> dict:
     back = Refund.objects.filter(refunded_at__gte=start, refunded_at__lt=end).aggregate(
         refunded=Sum("amount", filter=Q(reverses__isnull=True)),
         reversed=Sum("amount", filter=Q(reverses__isnull=False)),
-        reversals=Count("pk", filter=Q(reverses__isnull=False)),
     )
     return {
-        "count": row["count"] - back["reversals"],
+        "count": row["count"],
         "amount": to_money(row["amount"]) - to_money(back["reversed"]),
         "refunded": to_money(back["refunded"]) if back["refunded"] else None,
     }

@@ -67,6 +67,12 @@ class HtmxLoginRedirectMiddleware:
         login = resolve_url(settings.LOGIN_URL)
         if urlsplit(response["Location"]).path != login:
             return response
+        # Said on the login page: what was being sent did not reach the database.
+        messages.warning(
+            request,
+            "You were logged out, so what you were sending was not saved. "
+            "Log in and send it again.",
+        )
         page = urlsplit(request.htmx.current_url or "")
         back = page.path + (f"?{page.query}" if page.query else "")
         # Only a path on this site comes back ("//host" would name another site).

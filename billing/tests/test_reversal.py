@@ -1,6 +1,7 @@
 """A manager takes back a payment entered by mistake: the money received, the timeline, the
 bill and the day's totals all say so; the payment stays on record."""
 
+import re
 from decimal import Decimal
 
 import pytest
@@ -58,15 +59,20 @@ def test_a_manager_reverses_a_mistyped_payment_and_the_balance_is_due_again(
     assert (bill.amount_received, bill.status) == (Decimal("5000.00"), BillStatus.PAID)
 
 
-def test_the_bill_shows_the_payment_as_reversed_and_the_reversal_below_it(
+def test_the_customers_bill_shows_only_the_payments_that_stand(
     billed, client_for, front_desk, manager
 ):
+    # The mistake and the manager's reason (which may name another customer's job) stay on
+    # the timeline and the payments list, not on the customer's copy.
     device, bill = billed
+    good = services.payment_record(device=device, amount="1200", mode="upi", by=front_desk)
     wrong = services.payment_record(device=device, amount="700", mode="cash", by=front_desk)
-    services.payment_reverse(payment=wrong, by=manager, reason="Wrong job")
+    services.payment_reverse(payment=wrong, by=manager, reason="Belongs to J-2026-00009")
     html = client_for(front_desk).get(reverse("billing:print_bill", args=[device.pk])).text
-    assert "Cash (reversed)" in html
-    assert "Reversal, Cash" in html and "−₹700.00" in html
+    assert "₹1,200.00" in html  # the payment that stands
+    assert "₹700.00" not in html and "J-2026-00009" not in html and "Reversal" not in html
+    bill.refresh_from_db()
+    assert bill.amount_received == good.amount
 
 
 def test_a_mode_fixed_by_a_reversal_counts_under_the_right_mode_only(
@@ -80,7 +86,7 @@ def test_a_mode_fixed_by_a_reversal_counts_under_the_right_mode_only(
     client = client_for(manager)
     totals = client.get(reverse("billing:payment_list")).context["totals"]
     by_mode = {m["mode"]: (m["total"], m["count"]) for m in totals["modes"]}
-    assert by_mode["cash"] == (Decimal("0.00"), 0)  # the drawer took nothing
+    assert by_mode["cash"] == (Decimal("0.00"), 1)  # one entry, but the drawer took nothing
     assert by_mode["upi"] == (Decimal("5000.00"), 1)
     assert (totals["received"], totals["refunded"], totals["net"]) == (
         Decimal("5000.00"),
@@ -91,7 +97,7 @@ def test_a_mode_fixed_by_a_reversal_counts_under_the_right_mode_only(
     from telite.dashboard import payments_today
 
     today = payments_today(today=timezone.localdate())
-    assert (today["count"], today["amount"], today["refunded"]) == (1, Decimal("5000.00"), None)
+    assert (today["count"], today["amount"], today["refunded"]) == (2, Decimal("5000.00"), None)
 
 
 def test_only_a_manager_reverses_a_payment(billed, front_desk):
@@ -169,3 +175,46 @@ def test_a_refund_goes_back_by_the_mode_of_an_advance_that_was_not_reversed(
     mistake = services.payment_record(device=device, amount="700", mode="cash", by=front_desk)
     services.payment_reverse(payment=mistake, by=manager, reason="Entered twice")
     assert services.advance_mode(device) == "upi"
+
+
+def test_a_slip_counts_only_the_advances_that_stand(make_device, client_for, front_desk, manager):
+    device = make_device(labour="0")
+    wrong = services.payment_record(device=device, amount="500", mode="upi", by=front_desk)
+    services.payment_reverse(payment=wrong, by=manager, reason="Wrong device")
+    services.payment_record(device=device, amount="400", mode="upi", by=front_desk)
+    slip = client_for(front_desk).get(reverse("devices:slip", args=[device.pk])).text
+    assert "₹400.00" in slip and "₹900.00" not in slip and "₹500.00" not in slip
+
+
+def test_a_refund_defaults_to_the_mode_of_the_largest_advance(make_device, front_desk):
+    device = make_device(labour="0")
+    services.payment_record(device=device, amount="1500", mode="cash", by=front_desk)
+    services.payment_record(device=device, amount="100", mode="upi", by=front_desk)
+    assert services.advance_mode(device) == "cash"
+
+
+def test_returning_offers_the_refund_by_the_advances_mode(make_device, client_for, front_desk):
+    device = make_device(labour="0")
+    services.payment_record(device=device, amount="400", mode="upi", by=front_desk)
+    client = client_for(front_desk)
+    for url in (
+        reverse("devices:service", args=[device.pk]),
+        reverse("billing:return_device", args=[device.pk]),
+    ):
+        html = client.get(url).text
+        assert re.search(r'name="refund_mode"[^>]*>.*?<option value="upi" selected', html, re.S)
+
+
+def test_reversing_on_a_handed_back_device_warns_of_the_money_now_owed(
+    billed, client_for, front_desk, manager
+):
+    device, bill = billed
+    paid = services.payment_record(device=device, amount="5000", mode="upi", by=front_desk)
+    services.delivery_complete(device=device, by=front_desk)
+    client = client_for(manager)
+    page = client.get(reverse("billing:reverse_payment", args=[paid.pk])).text
+    assert "has already been handed back" in page
+    done = client.post(
+        reverse("billing:reverse_payment", args=[paid.pk]), {"reason": "Bounced"}, follow=True
+    ).text
+    assert "was already handed back" in done and "now owes this money" in done

@@ -52,6 +52,11 @@ def actions_context(request, device: Device, **forms) -> dict:
     offer_refund = can_close and money["advance_held"] > 0 and money["advance_held"] > close_total
     # A refund goes back the way the advance came, unless the clerk picks another mode.
     advance_mode = services.advance_mode(device) if offer_refund else None
+    # Returning hands any advance back: by the way it came, too.
+    held_for_return = status in Device.OPEN and money["advance_held"] > 0
+    return_refund_mode = (
+        (advance_mode or services.advance_mode(device)) if held_for_return else None
+    )
     limit = services.staff_discount_limit(device, request.user) if can_close else None
     return {
         "close_total": close_total,
@@ -84,7 +89,9 @@ def actions_context(request, device: Device, **forms) -> dict:
         if manager and status == Device.Status.READY
         else [],
         "deliver_form": forms.get("deliver_form") or DeliverForm(),
-        "return_form": forms.get("return_form") or ReturnForm(manager=manager),
+        "return_form": forms.get("return_form")
+        or ReturnForm(manager=manager, initial={"refund_mode": return_refund_mode}),
+        "return_refund_mode": return_refund_mode,
         "reopen_form": forms.get("reopen_form") or ReopenForm(),
         "back": device_page(device),
     }
@@ -288,7 +295,11 @@ def return_device(request, pk):
     """Staff, managers, admins: hand a device back unrepaired, with a reason and an
     optional inspection charge (billed on its own bill); advances above it are refunded."""
     device = get_device(pk)
-    form = ReturnForm(request.POST or None, manager=is_manager(request.user))
+    form = ReturnForm(
+        request.POST or None,
+        manager=is_manager(request.user),
+        initial={"refund_mode": services.advance_mode(device)},
+    )
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         try:

@@ -37,8 +37,11 @@ def bill_context(bill: Bill) -> dict:
         "device": device,
         "customer": device.customer,
         "lines": list(bill.lines.all()),
-        "payments": list(bill.payments.all()),
-        "refunds": list(bill.refunds.all()),
+        # The customer's copy shows the payments that stand: a payment entered by mistake
+        # and its reversal (with the manager's reason) stay on the timeline and the
+        # payments list, not on the bill (its amount received already leaves them out).
+        "payments": [p for p in bill.payments.all() if not hasattr(p, "reversal")],
+        "refunds": [r for r in bill.refunds.all() if r.reverses_id is None],
         "changes": list(bill.changes.all()),
         "shop": shop_settings(),
     }
@@ -218,6 +221,14 @@ def reverse_payment(request, pk):
                 f"{payment.device.job_number} is reversed. Take the right payment now, if there "
                 "is one.",
             )
+            if payment.bill_id and payment.device.status in Device.TERMINAL:
+                # The device is gone: nothing at the counter will ask for this money again.
+                messages.warning(
+                    request,
+                    f"{payment.device.job_number} was already handed back: "
+                    f"{payment.device.customer.name} now owes this money on bill "
+                    f"{payment.bill.number} unless the right payment is taken now.",
+                )
             return redirect(back)
     reversal = payment.reversal if hasattr(payment, "reversal") else None
     return render(

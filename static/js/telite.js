@@ -122,7 +122,9 @@
 // After a spare part is added in place, the cursor is back in "Part" for the next one: a
 // technician entering several parts types them one after another.
 (function () {
-  document.addEventListener("htmx:afterSwap", function (event) {
+  // After settling: until then htmx still holds the old classes on the re-rendered
+  // fields, so a refused field is not yet marked is-invalid.
+  document.addEventListener("htmx:afterSettle", function (event) {
     var target = event.detail.target;
     if (!target || target.id !== "parts") return;
     var config = event.detail.requestConfig;
