@@ -218,3 +218,16 @@ def test_reversing_on_a_handed_back_device_warns_of_the_money_now_owed(
         reverse("billing:reverse_payment", args=[paid.pk]), {"reason": "Bounced"}, follow=True
     ).text
     assert "was already handed back" in done and "now owes this money" in done
+
+
+def test_a_manager_reaches_an_advance_to_reverse_from_the_device_page(
+    make_device, client_for, front_desk, manager
+):
+    device = make_device(labour="0")
+    advance = services.payment_record(device=device, amount="500", mode="upi", by=front_desk)
+    jobs_payments = f"{reverse('billing:payment_list')}?device={device.pk}"
+    service_page = reverse("devices:service", args=[device.pk])
+    assert jobs_payments in client_for(manager).get(service_page).text
+    assert jobs_payments not in client_for(front_desk).get(service_page).text
+    listed = client_for(manager).get(jobs_payments).text
+    assert reverse("billing:reverse_payment", args=[advance.pk]) in listed

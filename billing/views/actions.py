@@ -69,6 +69,9 @@ def actions_context(request, device: Device, **forms) -> dict:
         "bill": bill,
         "advance_held": money["advance_held"],
         "is_manager": manager,
+        # Money held or received: a manager can open the job's payments to reverse one.
+        "has_payments": money["advance_held"] > 0
+        or (bill is not None and bill.amount_received > 0),
         "can_close": can_close,
         "offer_refund": offer_refund,
         # Nothing recorded to bill: the panel warns and asks to confirm a ₹0 bill.
