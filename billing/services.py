@@ -418,6 +418,13 @@ def bill_close(
 # --- payments --------------------------------------------------------------------------
 
 
+# A payment form whose key was already used for another device (copied or tampered).
+STALE_PAYMENT_FORM = (
+    "This payment form is out of date, so nothing was recorded. "
+    "Open the device again and take the payment."
+)
+
+
 @transaction.atomic
 def payment_record(
     *,
@@ -457,10 +464,7 @@ def payment_record(
         if existing:
             # Another device's form key (a tampered or copied post): never report that
             # payment as this one.
-            raise ValidationError(
-                "This payment form is out of date, so nothing was recorded. "
-                "Open the device again and take the payment."
-            )
+            raise ValidationError(STALE_PAYMENT_FORM)
     bill = _live_bill(locked_device, lock=True)
     if bill is not None:
         balance = bill.bill_value - bill.amount_received
@@ -505,10 +509,7 @@ def payment_record(
     except IntegrityError:
         # The same key, posted at once for another device: the first one won.
         if idempotency_key:
-            raise ValidationError(
-                "This payment form is out of date, so nothing was recorded. "
-                "Open the device again and take the payment."
-            ) from None
+            raise ValidationError(STALE_PAYMENT_FORM) from None
         raise
     if bill is not None:
         received = bill.amount_received + amount

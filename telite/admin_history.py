@@ -16,14 +16,13 @@ from simple_history.admin import SimpleHistoryAdmin
 
 from telite.forms_util import MoneyField
 
-# Money in the back office reads as it does in the app ("1500/-", "₹1,500"): a number box
-# sends nothing for what it cannot read, and an optional amount (the staff discount limit)
-# was then saved as empty, that is as "no limit".
-MONEY_FORMFIELDS = {models.DecimalField: {"form_class": MoneyField}}
-
 
 class MoneyFieldsMixin:
-    formfield_overrides = MONEY_FORMFIELDS
+    """Money in the back office reads as it does in the app ("1500/-", "₹1,500"): a number
+    box sends nothing for what it cannot read, and an optional amount (the staff discount
+    limit) was then saved as empty, that is as "no limit"."""
+
+    formfield_overrides = {models.DecimalField: {"form_class": MoneyField}}
 
 
 class SafeDateHierarchyMixin:

@@ -5,7 +5,7 @@ the rules on states and money are in ``billing.services``."""
 from urllib.parse import urlsplit
 
 from django.contrib import messages
-from django.core.exceptions import ValidationError
+from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
 from django.http import HttpResponse, QueryDict
 from django.shortcuts import redirect, render
 from django.template.loader import render_to_string
@@ -18,7 +18,6 @@ from telite.permissions import MANAGERS, STAFF, is_manager, post_only, role_requ
 
 from .. import services
 from ..forms import CloseDeviceForm, DeliverForm, PaymentForm, ReopenForm, ReturnForm
-from ..models import Payment
 from ..selectors import device_money, live_bill
 from .common import device_page, get_device, int_or_404, redirect_next, safe_next
 from .lists import delivery_summary
@@ -48,30 +47,25 @@ def actions_context(request, device: Device, **forms) -> dict:
     # Reopened: the voided bill's extra charges and discount go onto the next one.
     void = services.last_void_bill(device) if can_close else None
     close_total = services.service_total(device, void) if can_close else None
+    held = money["advance_held"]
     # Offer "refund the difference" only when the advance is more than the work so far.
-    offer_refund = can_close and money["advance_held"] > 0 and money["advance_held"] > close_total
-    # A refund goes back the way the advance came, unless the clerk picks another mode.
-    advance_mode = services.advance_mode(device) if offer_refund else None
-    # Returning hands any advance back: by the way it came, too.
-    held_for_return = status in Device.OPEN and money["advance_held"] > 0
-    return_refund_mode = (
-        (advance_mode or services.advance_mode(device)) if held_for_return else None
-    )
+    offer_refund = can_close and held > 0 and held > close_total
+    # A refund (closing below the advance, or returning) goes back the way the advance
+    # came, unless the clerk picks another mode.
+    advance_mode = services.advance_mode(device) if status in Device.OPEN and held > 0 else None
     limit = services.staff_discount_limit(device, request.user) if can_close else None
     return {
         "close_total": close_total,
         # Staff see how far their discount may go (the shop's setting).
         "discount_limit": limit,
         "advance_mode": advance_mode,
-        "refund_modes": Payment.Mode.choices,
         "request": request,
         "device": device,
         "bill": bill,
-        "advance_held": money["advance_held"],
+        "advance_held": held,
         "is_manager": manager,
         # Money held or received: a manager can open the job's payments to reverse one.
-        "has_payments": money["advance_held"] > 0
-        or (bill is not None and bill.amount_received > 0),
+        "has_payments": held > 0 or (bill is not None and bill.amount_received > 0),
         "can_close": can_close,
         "offer_refund": offer_refund,
         # Nothing recorded to bill: the panel warns and asks to confirm a ₹0 bill.
@@ -93,8 +87,7 @@ def actions_context(request, device: Device, **forms) -> dict:
         else [],
         "deliver_form": forms.get("deliver_form") or DeliverForm(),
         "return_form": forms.get("return_form")
-        or ReturnForm(manager=manager, initial={"refund_mode": return_refund_mode}),
-        "return_refund_mode": return_refund_mode,
+        or ReturnForm(manager=manager, initial={"refund_mode": advance_mode}),
         "reopen_form": forms.get("reopen_form") or ReopenForm(),
         "back": device_page(device),
     }
@@ -148,16 +141,16 @@ def close_device(request):
             )
         except ValidationError as exc:
             form.add_service_error(exc)
-            if getattr(exc, "code", None) == "stale":
-                # Shown again with the total as it is now: sent again, it closes on that.
-                form.data = form.data.copy()
-                form.data["expected_total"] = str(services.service_total(device))
         else:
             messages.success(request, _closed_message(device, bill))
             return redirect("billing:print_bill", device.pk)
     context = actions_context(request, device, close_form=form)
     context["preview_lines"] = services.service_lines_preview(device, context["void_bill"])
     context["preview_total"] = sum((line["amount"] for line in context["preview_lines"]), 0)
+    if form.has_error(NON_FIELD_ERRORS, code="stale"):
+        # Shown again with the total as it is now: sent again, it closes on that.
+        form.data = form.data.copy()
+        form.data["expected_total"] = str(context["preview_total"])
     # With the discount typed, the advance may now be more than the bill: offer the refund
     # the refusal asks for (the panel could not know the discount beforehand).
     discount = (form.cleaned_data.get("discount") if hasattr(form, "cleaned_data") else 0) or 0
@@ -165,7 +158,6 @@ def close_device(request):
     held = context["advance_held"]
     if context["can_close"] and held > 0 and held > after_discount:
         context["offer_refund"] = True
-        context["advance_mode"] = context["advance_mode"] or services.advance_mode(device)
         if not form.data.get("refund_mode"):
             form.data = form.data.copy()
             form.data["refund_mode"] = context["advance_mode"]

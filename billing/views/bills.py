@@ -41,7 +41,7 @@ def bill_context(bill: Bill) -> dict:
         # and its reversal (with the manager's reason) stay on the timeline and the
         # payments list, not on the bill (its amount received already leaves them out).
         "payments": [p for p in bill.payments.all() if not hasattr(p, "reversal")],
-        "refunds": [r for r in bill.refunds.all() if r.reverses_id is None],
+        "refunds": [r for r in bill.refunds.all() if not r.is_reversal],
         "changes": list(bill.changes.all()),
         "shop": shop_settings(),
     }
