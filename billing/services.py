@@ -692,6 +692,22 @@ def return_unrepaired(
     return None
 
 
+def payment_reversal_refusal(payment: Payment, *, bill: Bill | None, device: Device):
+    """Why ``payment`` cannot be reversed (a ``ValidationError``), or None: it was reversed
+    already, or part of its money was refunded (taking it back would make the money
+    received negative). ``bill`` is the payment's bill (None for an advance)."""
+    if Refund.objects.filter(reverses=payment).exists():
+        return ValidationError("This payment has already been reversed.", code="reversed")
+    held = bill.amount_received if bill is not None else unbilled_money(device)
+    if held - payment.amount < ZERO:
+        return ValidationError(
+            f"Only {format_money(held)} of this money is still held (the rest was refunded), "
+            f"so a {format_money(payment.amount)} payment cannot be taken back.",
+            code="refunded",
+        )
+    return None
+
+
 @transaction.atomic
 def payment_reverse(*, payment: Payment, by, reason: str) -> Refund:
     """Managers only: take back a payment entered by mistake (a wrong amount, mode or
@@ -710,15 +726,10 @@ def payment_reverse(*, payment: Payment, by, reason: str) -> Refund:
         raise ValidationError({"reason": "Say why the payment is reversed."})
     locked_device = Device.objects.select_for_update().get(pk=payment.device_id)
     payment = Payment.objects.select_related("received_by").get(pk=payment.pk)
-    if Refund.objects.filter(reverses=payment).exists():
-        raise ValidationError("This payment has already been reversed.", code="reversed")
     bill = Bill.objects.select_for_update().get(pk=payment.bill_id) if payment.bill_id else None
-    held = bill.amount_received if bill is not None else unbilled_money(locked_device)
-    if held - payment.amount < ZERO:
-        raise ValidationError(
-            f"Only {format_money(held)} of this money is still held (the rest was refunded), "
-            f"so a {format_money(payment.amount)} payment cannot be taken back."
-        )
+    refused = payment_reversal_refusal(payment, bill=bill, device=locked_device)
+    if refused:
+        raise refused
     received_on = format_day(payment.received_at)
     reversal = Refund.objects.create(
         device=locked_device,

@@ -231,3 +231,19 @@ def test_a_manager_reaches_an_advance_to_reverse_from_the_device_page(
     assert jobs_payments not in client_for(front_desk).get(service_page).text
     listed = client_for(manager).get(jobs_payments).text
     assert reverse("billing:reverse_payment", args=[advance.pk]) in listed
+
+
+def test_the_reverse_page_says_up_front_when_refunded_money_cannot_be_taken_back(
+    make_device, client_for, technician, front_desk, manager
+):
+    device = make_device(labour="300")
+    advance = services.payment_record(device=device, amount="1000", mode="cash", by=front_desk)
+    services.bill_close(device=device, by=technician, refund_excess=True)
+    url = reverse("billing:reverse_payment", args=[advance.pk])
+    page = client_for(manager).get(url).text
+    assert "cannot be reversed" in page and "Only ₹300.00 of this money is still held" in page
+    # No reason box to fill in for nothing.
+    assert 'name="reason"' not in page
+    response = client_for(manager).post(url, {"reason": "Mistyped"})
+    assert response.status_code == 200 and "cannot be reversed" in response.text
+    assert not Refund.objects.filter(reverses=advance).exists()

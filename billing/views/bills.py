@@ -231,6 +231,12 @@ def reverse_payment(request, pk):
                 )
             return redirect(back)
     reversal = payment.reversal if hasattr(payment, "reversal") else None
+    # Say before the manager writes a reason, not after, when the payment cannot be taken back.
+    refused = None
+    if reversal is None:
+        refused = services.payment_reversal_refusal(
+            payment, bill=payment.bill, device=payment.device
+        )
     return render(
         request,
         "billing/reverse_payment.html",
@@ -239,6 +245,7 @@ def reverse_payment(request, pk):
             "device": payment.device,
             "form": form,
             "reversal": reversal,
+            "refused": refused.messages[0] if refused else "",
             "back": back,
         },
     )
