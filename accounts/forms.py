@@ -1,7 +1,7 @@
 from crispy_forms.helper import FormHelper
 from crispy_forms.layout import Column, Layout, Row
 from django import forms
-from django.contrib.auth.forms import AuthenticationForm, UserCreationForm
+from django.contrib.auth.forms import AuthenticationForm, PasswordChangeForm, UserCreationForm
 from django.core.validators import MaxLengthValidator
 
 from telite.phone import normalize_phone
@@ -25,7 +25,27 @@ class LoginForm(AuthenticationForm):
         username.validators.append(MaxLengthValidator(username.max_length))
 
 
-class RegisterForm(UserCreationForm):
+class _WeakPasswordUnderItsOwnBox:
+    """Django shows "too short", "too common" and the like under the confirmation box, next
+    to a password that only repeats the one to fix; they go under the new password instead.
+    A mismatch of the two stays under the confirmation."""
+
+    _CONFIRMED = {"password2": "password1", "new_password2": "new_password1"}
+
+    def validate_password_for_user(self, user, password_field_name="password2", **kwargs):
+        first = self._CONFIRMED.get(password_field_name, password_field_name)
+        super().validate_password_for_user(user, password_field_name=first, **kwargs)
+
+
+class OwnPasswordChangeForm(_WeakPasswordUnderItsOwnBox, PasswordChangeForm):
+    """Anyone changes their own password: the current one first, then the new one twice."""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["old_password"].label = "Current password"
+
+
+class RegisterForm(_WeakPasswordUnderItsOwnBox, UserCreationForm):
     """An admin registers a colleague: username, phone, role and a first password."""
 
     class Meta:

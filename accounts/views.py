@@ -1,6 +1,5 @@
 from django.contrib import messages
 from django.contrib.auth import logout, update_session_auth_hash
-from django.contrib.auth.forms import PasswordChangeForm
 from django.contrib.auth.views import LoginView
 from django.core.exceptions import ValidationError
 from django.shortcuts import get_object_or_404, redirect, render
@@ -9,7 +8,7 @@ from django.views.decorators.http import require_http_methods
 
 from telite.permissions import ADMINS, STAFF, post_only, role_required
 
-from .forms import LoginForm, RegisterForm, UserRoleForm
+from .forms import LoginForm, OwnPasswordChangeForm, RegisterForm, UserRoleForm
 from .models import User
 from .services import user_change_role, warn_of_jobs_left_behind
 
@@ -49,8 +48,7 @@ def password_change(request):
     """Every role: change one's own password (the admin typed the first one at
     registration). The current password is asked first; this browser stays logged in,
     other browsers where the account was logged in are logged out."""
-    form = PasswordChangeForm(request.user, request.POST or None)
-    form.fields["old_password"].label = "Current password"
+    form = OwnPasswordChangeForm(request.user, request.POST or None)
     if request.method == "POST" and form.is_valid():
         user = form.save()
         update_session_auth_hash(request, user)
