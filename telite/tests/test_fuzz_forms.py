@@ -33,6 +33,7 @@ from crm.tests.factories import LeadFactory
 from devices.models import Device, DeviceStatus, Service, SparePart
 from devices.tests.factories import DeviceFactory, ServiceFactory, SparePartFactory
 from devices.tests.helpers import image_upload, text_pretending_to_be_jpeg
+from telite.money import typed_amount
 from telite.tests.rows import changed_tables, table_row_counts
 
 pytestmark = pytest.mark.django_db
@@ -140,8 +141,11 @@ def days(n: int) -> str:
 
 
 def as_money(value) -> Decimal | None:
+    """The amount a counter meant by ``value`` ("12,500", "₹500", "1500/-" included: the
+    marks ``typed_amount`` takes off, tested on their own in test_money), exactly as typed:
+    a stored amount must equal it, not a rounding of it."""
     try:
-        return Decimal(str(value).strip())
+        return Decimal(typed_amount(value))
     except (InvalidOperation, ValueError):
         return None
 
