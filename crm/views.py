@@ -240,6 +240,11 @@ def lead_change_status(request, pk):
                     "Won! Turn the lead into a customer to take their device in.",
                 )
             return redirect("crm:lead_detail", pk=lead.pk)
+    if not lead.is_open:
+        # Won or lost by someone else meanwhile: the page has no status form to show the
+        # refusal in; it says why at the top and keeps the note to add as a note.
+        note = LeadNoteForm(initial={"text": (form.data.get("note") or "").strip()})
+        return _detail(request, lead, status_form=form, note_form=note)
     return _detail(request, lead, status_form=form)
 
 

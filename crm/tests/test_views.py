@@ -304,6 +304,24 @@ def test_status_form_with_an_unknown_status_is_refused_not_500(client_for, front
     assert response.context["status_form"].errors["status"]
 
 
+def test_a_status_update_on_a_lead_converted_meanwhile_says_why_and_keeps_the_note(
+    client_for, front_desk, manager, lead
+):
+    lead_convert(lead=lead, by=manager)  # while the clerk had the lead open
+    response = client_for(front_desk).post(
+        reverse("crm:lead_change_status", args=[lead.pk]),
+        {"status": LeadStatus.CONTACTED, "follow_up_date": "", "note": "Will come Saturday"},
+    )
+    assert response.status_code == 200
+    page = response.content.decode()
+    assert "The lead was not updated" in page and "so it stays won" in page
+    # The note is not lost: it waits in the timeline's note box, to be added from there.
+    assert response.context["note_form"].initial["text"] == "Will come Saturday"
+    assert "\nWill come Saturday</textarea>" in page
+    lead.refresh_from_db()
+    assert lead.status == LeadStatus.WON and not lead.notes.filter(text__contains="Saturday")
+
+
 def test_convert_button_creates_the_customer_and_offers_intake(client_for, front_desk, lead):
     client = client_for(front_desk)
     response = client.post(reverse("crm:lead_convert", args=[lead.pk]), {"location": "BTM"})
