@@ -9,6 +9,7 @@ from django.urls import reverse
 from billing import services
 from billing.models import Bill, BillKind, BillStatus, Payment, Refund
 from devices.models import DeviceEvent, DeviceStatus
+from telite.money import format_money
 
 pytestmark = pytest.mark.django_db
 
@@ -149,6 +150,25 @@ def test_return_with_a_charge_below_the_advance_refunds_the_difference(make_devi
     )
     assert bill.amount_received == Decimal("250.00")
     assert Refund.objects.get().amount == Decimal("750.00")
+
+
+@pytest.mark.parametrize(
+    ("charge", "handed_back"), [("", "₹500.00"), ("300", "₹200.00")], ids=["free", "charged"]
+)
+def test_returning_tells_the_clerk_to_hand_the_advance_back(
+    make_device, client_for, front_desk, charge, handed_back
+):
+    device = make_device()
+    services.payment_record(device=device, amount="500", mode="upi", by=front_desk)
+    response = client_for(front_desk).post(
+        reverse("billing:return_device", args=[device.pk]),
+        {"reason": "Declined estimate", "inspection_charge": charge, "refund_mode": "upi"},
+        follow=True,
+    )
+    said = " ".join(str(m) for m in response.context["messages"])
+    refund = Refund.objects.get(device=device)
+    assert format_money(refund.amount) == handed_back
+    assert f"Hand {handed_back} back to the customer (UPI)" in said
 
 
 def test_a_charge_above_the_advance_is_taken_first_or_left_due_by_a_manager(

@@ -10,6 +10,7 @@ from django.http import HttpResponse, QueryDict
 from django.shortcuts import redirect, render
 from django.template.loader import render_to_string
 from django.urls import reverse
+from django.utils import timezone
 from django.views.decorators.http import require_http_methods
 
 from devices.models import Device
@@ -18,6 +19,7 @@ from telite.permissions import MANAGERS, STAFF, is_manager, post_only, role_requ
 
 from .. import services
 from ..forms import CloseDeviceForm, DeliverForm, PaymentForm, ReopenForm, ReturnForm
+from ..models import Refund
 from ..selectors import device_money, live_bill
 from .common import device_page, get_device, int_or_404, redirect_next, safe_next
 from .lists import delivery_summary
@@ -169,12 +171,18 @@ def _closed_message(device, bill) -> str:
         f"Repair closed. Bill {bill.number} issued for {format_money(bill.bill_value)}; "
         f"{device.job_number} is ready for delivery."
     )
-    for refund in bill.refunds.filter(refunded_at__gte=bill.issued_at):
-        said += (
-            f" Hand {format_money(refund.amount)} back to the customer "
-            f"({refund.get_mode_display()}): the advance was more than the bill."
-        )
-    return said
+    refunds = bill.refunds.filter(refunded_at__gte=bill.issued_at)
+    return said + _hand_back(refunds, "the advance was more than the bill")
+
+
+def _hand_back(refunds, why: str) -> str:
+    """What the clerk must give back for the refunds just recorded: the books say the money
+    went out, so the counter is told to hand it over."""
+    return "".join(
+        f" Hand {format_money(refund.amount)} back to the customer "
+        f"({refund.get_mode_display()}): {why}."
+        for refund in refunds
+    )
 
 
 @role_required(STAFF)
@@ -297,6 +305,7 @@ def return_device(request, pk):
     )
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
+        started = timezone.now()
         try:
             bill = services.return_unrepaired(
                 device=device,
@@ -313,6 +322,16 @@ def return_device(request, pk):
             text = f"{device.job_number} returned unrepaired."
             if bill is not None:
                 text += f" Bill {bill.number} issued for {format_money(bill.bill_value)}."
+            refunds = Refund.objects.filter(
+                device=device, reverses__isnull=True, refunded_at__gte=started
+            ).order_by("pk")
+            text += _hand_back(
+                refunds,
+                "the advance was more than the inspection charge"
+                if bill
+                else "nothing is charged, so the advance goes back",
+            )
+            if bill is not None:
                 messages.success(request, text)
                 return redirect("billing:print_bill", device.pk)
             messages.success(request, text)
