@@ -6,6 +6,7 @@ import shutil
 import subprocess
 
 import pytest
+from PIL import Image
 from playwright.sync_api import expect
 
 from billing.models import Bill
@@ -105,6 +106,39 @@ def test_manager_assigns_technician_adds_two_parts_removes_one_and_closes_the_re
     expect(page.locator("#parts").get_by_role("button", name="Add")).to_have_count(0)
     expect(page.locator("#timeline")).to_contain_text("Repair done, bill closed")
     tech.shot("service_closed")
+
+
+def test_adding_photos_with_unsaved_service_edits_asks_before_they_are_lost(
+    screen, front_desk, manager, technician, password, tmp_path
+):
+    from devices.workflow import device_assign
+
+    device = device_assign(
+        device=device_taken_in(by=front_desk), technician=technician, by=manager
+    )
+    photo = tmp_path / "front.png"
+    Image.new("RGB", (40, 30), "steelblue").save(photo)
+    tech = screen("technician")
+    tech.login("tech", password)
+    page = tech.go(f"/service/{device.pk}")
+    page.get_by_label("Diagnosis").fill("Hinge cracked, lid loose")
+    page.locator("#id_photos").set_input_files(str(photo))
+    asked = []
+    page.once("dialog", lambda dialog: (asked.append(dialog.type), dialog.dismiss()))
+    page.locator("#id_photos ~ button[type=submit]").click()
+    page.wait_for_timeout(500)
+    # The browser asked; staying keeps what was typed, and no photo was sent.
+    assert asked == ["beforeunload"]
+    expect(page.get_by_label("Diagnosis")).to_have_value("Hinge cracked, lid loose")
+    assert not device.photos.exists()
+    # Saving first, then adding the photo, asks nothing.
+    page.get_by_role("button", name="Save service").click()
+    expect(page.get_by_role("alert").filter(has_text="saved")).to_be_visible()
+    page.locator("#id_photos").set_input_files(str(photo))
+    page.locator("#id_photos ~ button[type=submit]").click()
+    expect(page.get_by_role("alert").filter(has_text="added")).to_be_visible()
+    expect(page.get_by_label("Diagnosis")).to_have_value("Hinge cracked, lid loose")
+    assert asked == ["beforeunload"] and device.photos.count() == 1
 
 
 def _add_part(parts, name, quantity, unit_price):

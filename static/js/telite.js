@@ -22,6 +22,25 @@
     var save = other.querySelector("[type=submit]");
     if (save) save.focus();
   }, true);
+
+  // A form with data-warn-unsaved is not dropped silently: leaving the page with edits in
+  // it (a link, a reload, or another form of the page, such as adding photos) asks first,
+  // with the browser's own "Leave page?" question. Sending that form itself does not.
+  var sending = null;
+  document.addEventListener("submit", function (event) {
+    if (!event.defaultPrevented) sending = event.target;
+  });
+  window.addEventListener("beforeunload", function (event) {
+    var forms = document.querySelectorAll("form[data-warn-unsaved]");
+    var dirty = Array.from(forms).some(function (form) {
+      return form !== sending && unsaved(form);
+    });
+    sending = null;
+    if (dirty) {
+      event.preventDefault();
+      event.returnValue = "";
+    }
+  });
 })();
 
 // A form with data-confirm="…" asks before it is sent: one click hands a device over, and
