@@ -256,7 +256,8 @@ class BillLine(models.Model):
     bill = models.ForeignKey(Bill, on_delete=models.CASCADE, related_name="lines")
     position = models.PositiveIntegerField(default=0)
     kind = models.CharField(max_length=10, choices=Kind.choices)
-    description = models.CharField("description", max_length=200)
+    # Room for a labour line: "Labour: " and the whole of the service's work done (2,000).
+    description = models.CharField("description", max_length=2100)
     quantity = models.PositiveIntegerField("quantity", default=1)
     unit_price = money_field("unit price")
     amount = money_field("amount")

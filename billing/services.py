@@ -155,7 +155,7 @@ def _service_lines(device: Device) -> list[dict]:
         lines.append(
             dict(
                 kind=BillLine.Kind.LABOUR,
-                description=description[:200],
+                description=description,
                 quantity=1,
                 unit_price=service.labour_charge,
             )

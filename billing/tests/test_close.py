@@ -15,6 +15,21 @@ from devices.services import part_add
 pytestmark = pytest.mark.django_db
 
 
+def test_a_long_work_done_is_printed_whole_on_the_bill(make_device, client_for, technician):
+    from devices.models import Service
+
+    device = make_device(labour="450")
+    work = " ".join(
+        f"Step {n}: reseated the keyboard ribbon and cleaned its contacts." for n in range(30)
+    )
+    assert len(work) > 1900  # near the work-done field's 2,000-character limit
+    Service.objects.filter(device=device).update(work_done=work)
+    bill = services.bill_close(device=device, by=technician)
+    assert bill.lines.get(kind="labour").description == f"Labour: {work}"
+    page = client_for(technician).get(reverse("billing:print_bill", args=[device.pk])).text
+    assert "Step 29: reseated the keyboard ribbon and cleaned its contacts." in page
+
+
 def test_closing_copies_labour_and_each_part_with_quantity_times_price(make_device, technician):
     device = make_device(
         labour="800.00", parts=[("RAM 8GB", 2, "1650.00"), ("Thermal paste", 1, "150.00")]
