@@ -54,6 +54,8 @@ class LeadForm(forms.ModelForm):
     """Create or edit a lead. The view hands the cleaned data to crm.services."""
 
     owner = _owner_field()
+    # A new lead's form carries a one-time key (crm.services.lead_create): sent twice, one lead.
+    create_key = forms.UUIDField(required=False, widget=forms.HiddenInput)
     note = forms.CharField(
         label="First note",
         required=False,
@@ -102,6 +104,7 @@ class LeadForm(forms.ModelForm):
         )
         if editing:
             self.fields.pop("note")
+            self.fields.pop("create_key")
             if self.instance.customer_id:
                 self.fields[
                     "status"
@@ -123,7 +126,7 @@ class LeadForm(forms.ModelForm):
             Row(Column("follow_up_date", css_class="col-md-4")),
         ]
         if not editing:
-            layout.append(Field("note"))
+            layout += [Field("note"), Field("create_key")]
         self.helper.layout = Layout(*layout)
 
     def clean_phone(self):

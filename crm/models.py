@@ -79,8 +79,11 @@ class Lead(TimeStampedModel):
         related_name="+",
         null=True,
     )
+    # One per rendered "new lead" form: the same form sent twice (a double tap on a slow
+    # line) takes one lead.
+    create_key = models.UUIDField(null=True, blank=True, unique=True, editable=False)
 
-    history = HistoricalRecords(excluded_fields=["updated_at"])
+    history = HistoricalRecords(excluded_fields=["updated_at", "create_key"])
 
     class Meta:
         ordering = ["-created_at"]

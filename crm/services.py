@@ -6,7 +6,7 @@ from, to). A lead becomes a customer only through ``lead_convert``, which goes t
 """
 
 from django.core.exceptions import ValidationError
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.formats import date_format
 
@@ -86,6 +86,14 @@ def _apply_status(lead: Lead, new_status: str, note: str) -> None:
     lead.lost_reason = note.strip()[:200] if new_status == LeadStatus.LOST else ""
 
 
+class LeadAlreadyTaken(Exception):
+    """The same "new lead" form was sent again; ``lead`` is the one it took."""
+
+    def __init__(self, lead):
+        super().__init__(lead.pk)
+        self.lead = lead
+
+
 @transaction.atomic
 def lead_create(
     *,
@@ -100,12 +108,17 @@ def lead_create(
     owner=None,
     follow_up_date=None,
     note: str = "",
+    create_key=None,
 ) -> Lead:
     """Record a new lead; its timeline starts with who took it and in what status.
 
     The phone is stored in the customers' canonical form (+91…), so the lead can later be
-    matched to a customer typed in any format.
+    matched to a customer typed in any format. The same ``create_key`` (one per rendered
+    form) takes one lead however often the form is sent: a repeat raises
+    ``LeadAlreadyTaken`` with the first one's lead.
     """
+    if create_key is not None and (taken := Lead.objects.filter(create_key=create_key).first()):
+        raise LeadAlreadyTaken(taken)
     if not (name or "").strip():
         raise ValidationError({"name": "Enter the person's name."})
     if not (requirement or "").strip():
@@ -122,11 +135,20 @@ def lead_create(
         owner=owner,
         follow_up_date=follow_up_date,
         created_by=by,
+        create_key=create_key,
     )
     _apply_status(lead, status, note)
     _close_follow_up(lead)
-    lead.full_clean(exclude=["created_by"])
-    lead.save()
+    lead.full_clean(exclude=["created_by", "create_key"])
+    try:
+        with transaction.atomic():
+            lead.save()
+    except IntegrityError:
+        # The twin post committed while this one was checked: the unique key stopped it.
+        taken = create_key and Lead.objects.filter(create_key=create_key).first()
+        if taken:
+            raise LeadAlreadyTaken(taken) from None
+        raise
     text = "Lead taken." + (f" {note.strip()}" if note.strip() else "")
     LeadNote.objects.create(
         lead=lead,

@@ -1,6 +1,7 @@
 """Lead pages. Every role works leads (SPEC §5: CRM leads — staff, manager, admin)."""
 
 import datetime
+import uuid
 
 from django.contrib import messages
 from django.core.exceptions import ValidationError
@@ -100,8 +101,18 @@ def _create(request):
         if form.is_valid():
             try:
                 lead = services.lead_create(
-                    by=request.user, note=form.cleaned_data.get("note", ""), **form.service_kwargs()
+                    by=request.user,
+                    note=form.cleaned_data.get("note", ""),
+                    create_key=form.cleaned_data.get("create_key"),
+                    **form.service_kwargs(),
                 )
+            except services.LeadAlreadyTaken as taken:
+                messages.info(
+                    request,
+                    f"This form was already sent: the lead “{taken.lead.name}” was saved "
+                    "from it. Nothing new was added.",
+                )
+                return redirect("crm:lead_detail", pk=taken.lead.pk)
             except ValidationError as exc:
                 add_service_errors(form, exc)
             else:
@@ -126,6 +137,7 @@ def _create(request):
             "owner": request.user,
             "follow_up_date": timezone.localdate() + datetime.timedelta(days=1),
             "status": LeadStatus.NEW,
+            "create_key": uuid.uuid4(),
         }
         for key in ("name", "phone", "requirement"):
             if request.GET.get(key):

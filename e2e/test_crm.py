@@ -119,3 +119,38 @@ def test_lead_is_created_followed_up_won_converted_and_a_device_taken_in_for_it(
     page = clerk.go("/crm/?status=won")
     expect(page.get_by_role("row").filter(has_text="Suresh Traders")).to_contain_text("Won")
     clerk.shot("leads_won")
+
+
+def test_a_double_tap_on_save_sends_the_form_once(screen, front_desk, password, monkeypatch):
+    import time
+
+    from crm import services
+
+    slow_create = services.lead_create
+
+    def on_a_slow_line(**kwargs):
+        time.sleep(1.0)  # the second tap lands while the first post is still on its way
+        return slow_create(**kwargs)
+
+    monkeypatch.setattr(services, "lead_create", on_a_slow_line)
+    clerk = screen("clerk")
+    clerk.login("desk", password)
+    page = clerk.go("/crm/new")
+    page.get_by_label("Name").fill("Impatient Clerk Ltd")
+    page.get_by_label("WhatsApp number").fill("99000 44556")
+    page.get_by_label("Source").select_option(label="Phone call")
+    page.get_by_label("What they want").fill("Printer AMC")
+    # Without the server's one-time key, only the browser stands between two taps and two
+    # leads.
+    page.evaluate(
+        """() => {
+          const key = document.querySelector("input[name=create_key]");
+          const save = key.form.querySelector("button[type=submit]");
+          key.remove();
+          save.click();
+          setTimeout(() => save.click(), 300);
+        }"""
+    )
+    expect(page.get_by_role("heading", name="Impatient Clerk Ltd")).to_be_visible()
+    page.wait_for_timeout(1500)  # time for a second post to have been saved, if sent
+    assert Lead.objects.filter(name="Impatient Clerk Ltd").count() == 1

@@ -7,8 +7,8 @@ from django.db import connection
 
 from accounts.models import Role
 from accounts.tests.factories import UserFactory
-from crm.models import LeadNote, LeadStatus
-from crm.services import lead_convert, lead_update
+from crm.models import Lead, LeadNote, LeadStatus
+from crm.services import LeadAlreadyTaken, lead_convert, lead_create, lead_update
 from customers.models import Customer
 
 from .factories import LeadFactory
@@ -87,3 +87,30 @@ def test_status_changes_at_once_each_land_on_the_timeline_in_order():
     assert entries[1].from_status == entries[0].to_status
     lead.refresh_from_db()
     assert lead.status == entries[1].to_status
+
+
+def test_one_new_lead_form_sent_twice_at_once_takes_one_lead():
+    import uuid
+
+    clerk = UserFactory(username="clerk", role=Role.STAFF)
+    key = uuid.uuid4()
+
+    def send(_n):
+        try:
+            return lead_create(
+                name="Anita Rao",
+                phone="98450 12345",
+                source="walk_in",
+                requirement="Printer not feeding paper",
+                by=clerk,
+                create_key=key,
+            ).pk
+        except LeadAlreadyTaken as taken:
+            return taken.lead.pk
+
+    results, errors = _run_at_once(2, send)
+
+    assert errors == []
+    lead = Lead.objects.get()
+    assert results == [lead.pk, lead.pk]
+    assert LeadNote.objects.filter(lead=lead).count() == 1

@@ -140,6 +140,23 @@ def test_create_saves_the_lead_and_opens_it(client_for, front_desk, manager):
     assert "Saw our board" in lead.notes.get().text
 
 
+def test_the_same_new_lead_form_sent_twice_takes_one_lead(client_for, front_desk):
+    clerk = client_for(front_desk)
+    key = clerk.get(reverse("crm:lead_create")).context["form"].initial["create_key"]
+    first = clerk.post(reverse("crm:lead_create"), _form(create_key=key))
+    again = clerk.post(reverse("crm:lead_create"), _form(create_key=key), follow=True)
+    lead = Lead.objects.get()
+    assert first.url == reverse("crm:lead_detail", args=[lead.pk])
+    assert again.redirect_chain[-1][0] == first.url
+    assert "This form was already sent" in again.content.decode()
+    assert lead.notes.count() == 1
+    # A fresh form is a fresh lead, even for the same person.
+    fresh = clerk.get(reverse("crm:lead_create")).context["form"].initial["create_key"]
+    assert fresh != key
+    clerk.post(reverse("crm:lead_create"), _form(create_key=fresh))
+    assert Lead.objects.count() == 2
+
+
 def test_posting_to_crm_root_creates_a_lead_like_the_original_system(client_for, front_desk):
     response = client_for(front_desk).post(reverse("crm:lead_list"), _form())
     assert response.status_code == 302

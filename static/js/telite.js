@@ -43,6 +43,29 @@
   });
 })();
 
+// A form posted by a double tap is sent once: a second submit of the same form within a
+// few seconds, before the page has gone, is dropped. (Intake, payments, parts and leads also
+// carry one-time keys on the server; htmx forms queue their own requests.)
+(function () {
+  var AGAIN_AFTER_MS = 4000;
+  document.addEventListener("submit", function (event) {
+    var form = event.target;
+    if (event.defaultPrevented || (form.method || "").toLowerCase() !== "post") return;
+    if (form.hasAttribute("hx-post")) return;
+    var now = Date.now();
+    if (form.telitePostedAt && now - form.telitePostedAt < AGAIN_AFTER_MS) {
+      event.preventDefault();
+      return;
+    }
+    form.telitePostedAt = now;
+  });
+  // Back to a page kept by the browser: its forms may be sent again.
+  window.addEventListener("pageshow", function (event) {
+    if (!event.persisted) return;
+    document.querySelectorAll("form").forEach(function (form) { form.telitePostedAt = 0; });
+  });
+})();
+
 // A form with data-confirm="…" asks before it is sent: one click hands a device over, and
 // in a list of devices waiting for collection the wrong row is one line away.
 (function () {
