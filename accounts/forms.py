@@ -32,7 +32,7 @@ class _WeakPasswordUnderItsOwnBox:
 
     _CONFIRMED = {"password2": "password1", "new_password2": "new_password1"}
 
-    def validate_password_for_user(self, user, password_field_name="password2", **kwargs):
+    def validate_password_for_user(self, user, password_field_name="password2", **kwargs):  # noqa: S107 (a field name)
         first = self._CONFIRMED.get(password_field_name, password_field_name)
         super().validate_password_for_user(user, password_field_name=first, **kwargs)
 

@@ -113,9 +113,7 @@ def test_adding_photos_with_unsaved_service_edits_asks_before_they_are_lost(
 ):
     from devices.workflow import device_assign
 
-    device = device_assign(
-        device=device_taken_in(by=front_desk), technician=technician, by=manager
-    )
+    device = device_assign(device=device_taken_in(by=front_desk), technician=technician, by=manager)
     photo = tmp_path / "front.png"
     Image.new("RGB", (40, 30), "steelblue").save(photo)
     tech = screen("technician")
