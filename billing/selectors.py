@@ -1,6 +1,7 @@
 """Reads that billing's pages (and other apps) share, with their joins done once."""
 
 import hashlib
+from decimal import Decimal
 
 from django.db.models import Case, Count, Exists, F, OuterRef, Prefetch, Q, Sum, Value, When
 
@@ -29,24 +30,44 @@ def printed_details_stamp(bill: Bill, shop: ShopSettings) -> str:
 
 
 def customer_money_totals(customer_ids) -> dict[int, dict]:
-    """Billed value, received and balance per customer, from live (not void) bills.
+    """Per customer: ``billed``, ``received`` and ``balance`` from live (not void) bills
+    (None with no bill), and ``advance``: money paid ahead on devices not billed yet, less
+    what was refunded of it (None when nothing is held).
 
-    One query whatever the number of customers; customers with no bill are absent.
+    Three queries whatever the number of customers; customers with neither are absent.
     """
-    rows = (
-        Bill.objects.filter(device__customer_id__in=list(customer_ids))
+    ids = list(customer_ids)
+    totals: dict[int, dict] = {}
+
+    def row(customer_id):
+        return totals.setdefault(
+            customer_id, {"billed": None, "received": None, "balance": None, "advance": None}
+        )
+
+    bills = (
+        Bill.objects.filter(device__customer_id__in=ids)
         .exclude(status=BillStatus.VOID)
         .values("device__customer_id")
         .annotate(billed=Sum("bill_value"), received=Sum("amount_received"))
     )
-    return {
-        r["device__customer_id"]: {
-            "billed": r["billed"],
-            "received": r["received"],
-            "balance": r["billed"] - r["received"],
-        }
-        for r in rows
-    }
+    for r in bills:
+        row(r["device__customer_id"]).update(
+            billed=r["billed"], received=r["received"], balance=r["billed"] - r["received"]
+        )
+    held: dict[int, Decimal] = {}
+    for model, sign in ((Payment, 1), (Refund, -1)):
+        unbilled = (
+            model.objects.filter(device__customer_id__in=ids, bill__isnull=True)
+            .values("device__customer_id")
+            .annotate(total=Sum("amount"))
+        )
+        for r in unbilled:
+            key = r["device__customer_id"]
+            held[key] = held.get(key, ZERO) + sign * r["total"]
+    for customer_id, amount in held.items():
+        if amount > ZERO:
+            row(customer_id)["advance"] = amount
+    return totals
 
 
 def live_bill(device) -> Bill | None:

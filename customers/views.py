@@ -1,7 +1,9 @@
 from django.core.paginator import Paginator
+from django.db.models import Prefetch
 from django.shortcuts import get_object_or_404, render
 from django.views.decorators.http import require_GET
 
+from billing.models import Bill, BillStatus
 from devices.models import Device
 from telite.permissions import STAFF, role_required
 
@@ -42,6 +44,16 @@ def customer_detail(request, pk):
     devices = (
         Device.objects.filter(customer=customer)
         .select_related("assigned_to")
+        .prefetch_related(
+            # Each device's live bill (number, total, balance): which job owes the balance.
+            Prefetch(
+                "bills",
+                queryset=Bill.objects.exclude(status=BillStatus.VOID).only(
+                    "pk", "device_id", "number", "bill_value", "amount_received", "status"
+                ),
+                to_attr="live_bills",
+            )
+        )
         .order_by("-received_at", "-pk")[:DETAIL_DEVICES]
     )
     return render(

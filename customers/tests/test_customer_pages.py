@@ -127,6 +127,40 @@ def test_detail_shows_devices_totals_whatsapp_and_intake_button(client_for, fron
 
 
 @pytest.mark.django_db
+def test_detail_says_which_job_owes_and_counts_advances_not_billed_yet(
+    client_for, front_desk, technician, manager
+):
+    from billing import services
+
+    john = CustomerFactory(name="John Doe")
+    owing = DeviceFactory(customer=john, status=DeviceStatus.READY, assigned_to=technician)
+    bill = bill_for(owing, value="2500", received="2000", seq=1)
+    paid = DeviceFactory(customer=john, status=DeviceStatus.DELIVERED, assigned_to=technician)
+    bill_for(paid, value="900", received="900", seq=2, status=BillStatus.PAID)
+    waiting = DeviceFactory(customer=john)
+    services.payment_record(device=waiting, amount="500", mode="upi", by=front_desk)
+    mistake = services.payment_record(device=waiting, amount="200", mode="cash", by=front_desk)
+    services.payment_reverse(payment=mistake, by=manager, reason="Typed twice")
+
+    response = client_for(front_desk).get(f"/customers/{john.pk}/")
+    customer = response.context["customer"]
+    assert customer.advance == Decimal("500.00")  # 700 paid ahead, 200 of it reversed
+    html = response.content.decode()
+    assert "Advance held, not billed yet: ₹500.00" in html
+    rows = {d.pk: d for d in response.context["devices"]}
+    assert [b.number for b in rows[owing.pk].live_bills] == [bill.number]
+    assert rows[waiting.pk].live_bills == []
+    assert f'{bill.number}</a><div class="text-danger fw-semibold text-nowrap">₹500.00 due' in html
+    # The list says it too, for a customer whose only money is an advance.
+    ravi = CustomerFactory(name="Ravi Kumar")
+    services.payment_record(
+        device=DeviceFactory(customer=ravi), amount="300", mode="cash", by=front_desk
+    )
+    listed = {c.name: c for c in client_for(front_desk).get(LIST).context["page"].object_list}
+    assert listed["Ravi Kumar"].advance == Decimal("300.00") and listed["Ravi Kumar"].billed is None
+
+
+@pytest.mark.django_db
 def test_detail_of_a_missing_customer_is_404(client_for, front_desk):
     assert client_for(front_desk).get("/customers/999/").status_code == 404
 
