@@ -45,6 +45,18 @@ def attach_money_totals(customers) -> None:
             setattr(customer, name, row.get(name))
 
 
+def _national(raw: str, digits: str) -> str:
+    """The digits of the number itself, without the +91 / 0091 / 0 that is typed before it:
+    "+91 98450 123" has eight, not ten, so the clerk is still typing."""
+    if raw.startswith("+") and digits.startswith("91"):
+        return digits[2:]
+    if digits.startswith("0091"):
+        return digits[4:]
+    if digits.startswith("0"):
+        return digits[1:]
+    return digits
+
+
 def customer_lookup_context(number: str) -> dict:
     """What the intake form says about a WhatsApp number as it is typed.
 
@@ -59,7 +71,7 @@ def customer_lookup_context(number: str) -> dict:
     canonical = try_normalize_phone(raw)
     if canonical is None:
         # Letters never become a number: say so at once, not "keep typing".
-        half_typed = len(digits) < LOOKUP_MIN_DIGITS and not PHONE_NOISE.search(raw)
+        half_typed = len(_national(raw, digits)) < LOOKUP_MIN_DIGITS and not PHONE_NOISE.search(raw)
         return {"state": "typing" if half_typed else "invalid", "number": raw}
     customer = customers_with_counts().filter(whatsapp_number=canonical).first()
     if customer is None:

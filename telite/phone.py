@@ -81,8 +81,11 @@ def phone_search_q(value: str, field: str):
     if canonical:
         query = Q(**{field: canonical})
     digits = "".join(ch for ch in value if ch.isdigit())
-    if len(digits) >= 4 and len(digits) >= len(value.replace(" ", "")) - 1:
-        # "098450": the leading 0 is the trunk prefix people dial, never stored (E.164).
-        partial = Q(**{f"{field}__contains": digits.lstrip("0") or digits})
+    # "098450": the leading 0 is the trunk prefix people dial, never stored (E.164). The
+    # four digits a partial match needs are counted without it: "00011" is the end of a job
+    # number as printed, not a phone number ending in "11".
+    dialled = digits.lstrip("0")
+    if len(dialled) >= 4 and len(digits) >= len(value.replace(" ", "")) - 1:
+        partial = Q(**{f"{field}__contains": dialled})
         query = partial if query is None else query | partial
     return query

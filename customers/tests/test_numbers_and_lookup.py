@@ -139,6 +139,11 @@ def test_changing_to_an_unknown_number_empties_the_filled_details(typed, client_
         ("", "Type the customer"),
         ("98450", "Keep typing"),
         ("+91 (984) 50-1", "Keep typing"),
+        # The country code and the trunk 0 are not the number: these are still being typed.
+        ("+91 98450 123", "Keep typing"),
+        ("+91 98450 1234", "Keep typing"),
+        ("0091 98450 1234", "Keep typing"),
+        ("0 98450 1234", "Keep typing"),
         ("1234567890123", "not a valid mobile"),
         ("98450abc", "not a valid mobile"),
         ("ravi", "not a valid mobile"),

@@ -55,6 +55,19 @@ def test_search_by_job_number_name_and_serial(client):
 
 
 @pytest.mark.django_db
+def test_the_end_of_a_job_number_as_printed_is_not_read_as_a_phone_number(client):
+    devices = [
+        DeviceFactory(customer=CustomerFactory(whatsapp_number=f"+91981234{n:04d}"))
+        for n in range(1, 13)
+    ]
+    wanted = devices[-1]
+    tail = wanted.job_number.rsplit("-", 1)[1]  # "00012", as on the slip
+    # No customer's number holds that run, but several hold it without its zeros ("12").
+    assert not [d for d in devices if tail in d.customer.whatsapp_number]
+    assert listed(client, q=tail) == [wanted.job_number]
+
+
+@pytest.mark.django_db
 def test_filters_status_technician_customer(client, technician, other_technician):
     mine = DeviceFactory(status=S.ASSIGNED, assigned_to=technician)
     theirs = DeviceFactory(status=S.ASSIGNED, assigned_to=other_technician)
