@@ -26,6 +26,15 @@ FOLLOW_UP_CHOICES = [
 ]
 
 
+class _OwnerField(django_filters.fields.ModelChoiceField):
+    def label_from_instance(self, obj):
+        return str(obj) if obj.is_active else f"{obj} (left)"
+
+
+class OwnerFilter(django_filters.ModelChoiceFilter):
+    field_class = _OwnerField
+
+
 class LeadFilter(django_filters.FilterSet):
     q = django_filters.CharFilter(
         label="Search",
@@ -37,9 +46,11 @@ class LeadFilter(django_filters.FilterSet):
     status = django_filters.ChoiceFilter(
         label="Status", choices=STATUS_CHOICES, method="filter_status", empty_label="Any status"
     )
-    owner = django_filters.ModelChoiceFilter(
+    # Everyone, those still working first: the leads of someone who left must be found to be
+    # handed over.
+    owner = OwnerFilter(
         label="Owner",
-        queryset=User.objects.filter(is_active=True).order_by("first_name", "username"),
+        queryset=User.objects.order_by("-is_active", "first_name", "username"),
         null_label="Nobody yet",
         empty_label="Anyone",
     )

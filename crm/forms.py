@@ -4,6 +4,7 @@ from crispy_forms.helper import FormHelper
 from crispy_forms.layout import Column, Field, Layout, Row
 from django import forms
 from django.core.exceptions import ValidationError
+from django.db.models import Q
 from django.utils import timezone
 
 from accounts.models import User
@@ -16,7 +17,7 @@ from .models import Lead, LeadSource, LeadStatus
 
 class OwnerChoiceField(forms.ModelChoiceField):
     def label_from_instance(self, obj):
-        return str(obj)
+        return str(obj) if obj.is_active else f"{obj} (left)"
 
 
 def _owner_field(**kwargs):
@@ -105,6 +106,13 @@ class LeadForm(forms.ModelForm):
         if editing:
             self.fields.pop("note")
             self.fields.pop("create_key")
+            owner = self.fields["owner"]
+            if self.instance.owner_id and not self.instance.owner.is_active:
+                # Whoever left still owns the lead until someone else is chosen: saving
+                # another change must not quietly make it nobody's.
+                owner.queryset = User.objects.filter(
+                    Q(is_active=True) | Q(pk=self.instance.owner_id)
+                ).order_by("-is_active", "first_name", "username")
             if self.instance.customer_id:
                 self.fields[
                     "status"

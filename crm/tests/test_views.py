@@ -219,6 +219,32 @@ def test_edit_changes_details_and_records_a_status_change(client_for, manager, l
     )
 
 
+def test_a_lead_of_someone_who_left_keeps_its_owner_until_handed_over(client_for, manager):
+    gone = UserFactory(username="former", first_name="Farida", is_active=False)
+    lead = LeadFactory(owner=gone)
+    client = client_for(manager)
+    page = client.get(reverse("crm:lead_edit", args=[lead.pk]))
+    assert page.context["form"].initial["owner"] == gone.pk
+    assert f"{gone} (left)" in page.content.decode()
+    # Another change, the owner left as shown: still Farida's.
+    response = client.post(
+        reverse("crm:lead_edit", args=[lead.pk]), _form(name="Renamed", owner=gone.pk)
+    )
+    assert response.status_code == 302
+    lead.refresh_from_db()
+    assert (lead.name, lead.owner) == ("Renamed", gone)
+    # The list finds the leaver's leads, to hand them over.
+    listed = client.get(reverse("crm:lead_list"), {"owner": gone.pk})
+    assert [row.pk for row in listed.context["page"].object_list] == [lead.pk]
+    assert f"{gone} (left)" in listed.content.decode()
+    # Handing over works; the leaver is not offered on other leads.
+    client.post(reverse("crm:lead_edit", args=[lead.pk]), _form(owner=manager.pk))
+    lead.refresh_from_db()
+    assert lead.owner == manager
+    fresh = client.get(reverse("crm:lead_edit", args=[LeadFactory().pk])).content.decode()
+    assert "Farida" not in fresh
+
+
 def test_edit_keeps_an_old_follow_up_date_that_was_not_changed(client_for, front_desk):
     past = timezone.localdate() - datetime.timedelta(days=3)
     lead = LeadFactory(follow_up_date=past)
