@@ -5,6 +5,7 @@ from django.views.decorators.http import require_GET
 
 from billing.models import Bill, BillStatus
 from devices.models import Device
+from telite.forms_util import asks_for_filters
 from telite.permissions import STAFF, role_required
 
 from .filters import CustomerFilter
@@ -30,6 +31,7 @@ def customer_list(request):
         {
             "filter": filterset,
             "page": page,
+            "filtered": asks_for_filters(request),
             "date_fields": [filterset.form["added_after"], filterset.form["added_before"]],
         },
     )

@@ -50,6 +50,15 @@ def test_list_search_by_name_and_empty_result_says_what_to_do(client_for, front_
 
 
 @pytest.mark.django_db
+@pytest.mark.parametrize("query", [{"added_after": "2099-01-01"}, {"with_open": "1"}])
+def test_a_filter_that_finds_nobody_says_so_not_no_customers_yet(client_for, front_desk, query):
+    CustomerFactory(name="Lakshmi Rao")
+    html = client_for(front_desk).get(LIST, query).content.decode()
+    assert "No customer matches these filters" in html and "clear the filters" in html
+    assert "No customers yet" not in html
+
+
+@pytest.mark.django_db
 def test_list_shows_computed_counts_and_money(client_for, front_desk, technician):
     john = CustomerFactory(name="John Doe")
     ready = DeviceFactory(customer=john, status=DeviceStatus.READY, assigned_to=technician)
