@@ -162,6 +162,12 @@ def test_service_of_a_closed_device_cannot_change(status, client_for, manager, t
     page = client.get(reverse("devices:service", args=[device.pk]))
     assert 'name="labour_charge"' not in page.content.decode()
     assert "can no longer change" in page.content.decode()
+    # The reason given is the true one: a returned device had no bill made from its work.
+    unrepaired = "went back to the customer unrepaired" in page.content.decode()
+    billed = "because its bill was issued from them" in page.content.decode()
+    assert (unrepaired, billed) == (
+        (True, False) if status == DeviceStatus.RETURNED else (False, True)
+    )
 
     response = client.post(reverse("devices:service", args=[device.pk]), service_post())
     assert response.status_code == 200
