@@ -3,7 +3,7 @@
 - ``/closed_devices?q=&status=<ready|delivered|returned>&technician=&balance=<due|paid>&customer=&closed_after=&closed_before=``
   (closed = the ready date; for a device returned unrepaired, the return date)
 - ``/delivery_ready?q=&technician=&balance=due``
-- ``/payments/?received_after=&received_before=&mode=&device=``
+- ``/payments/?q=&received_after=&received_before=&mode=&device=``
 """
 
 import django_filters
@@ -114,7 +114,30 @@ class DeliveryFilter(_BalanceMixin, _DeviceSearchMixin):
         form = DateRangeForm
 
 
+def paid_for_q(value: str, *, reference: bool = True) -> Q:
+    """Money (payments, or refunds with ``reference=False``) of the devices a search finds
+    (job number, bill number, WhatsApp number, customer name, serial), or a payment whose
+    reference holds the text (a UPI or card reference read off the customer's phone)."""
+    value = (value or "").strip()
+    if not value:
+        return Q()
+    query = Q(device__in=search_devices(Device.objects.all(), value).values("pk"))
+    if reference:
+        query |= Q(reference__icontains=value)
+    return query
+
+
 class PaymentFilter(django_filters.FilterSet):
+    q = django_filters.CharFilter(
+        label="Search",
+        method="search",
+        widget=forms.TextInput(
+            attrs={
+                "type": "search",
+                "placeholder": "Job no., bill no., WhatsApp, name or reference",
+            }
+        ),
+    )
     received_after = DayFromFilter(field_name="received_at", label="Received from", widget=DATE)
     received_before = DayToFilter(field_name="received_at", label="Received to", widget=DATE)
     mode = django_filters.ChoiceFilter(
@@ -128,12 +151,18 @@ class PaymentFilter(django_filters.FilterSet):
 
     class Meta:
         model = Payment
-        fields = ["received_after", "received_before", "mode", "device"]
+        fields = ["q", "received_after", "received_before", "mode", "device"]
         form = DateRangeForm
+
+    def search(self, queryset, name, value):
+        return queryset.filter(paid_for_q(value))
 
 
 def refunds_in(refunds, data: dict):
-    """The refunds of the period and mode a ``PaymentFilter`` was given (for its totals)."""
+    """The refunds of the search, period and mode a ``PaymentFilter`` was given (for its
+    totals)."""
+    if data.get("q"):
+        refunds = refunds.filter(paid_for_q(data["q"], reference=False))
     if data.get("received_after"):
         refunds = refunds.filter(refunded_at__gte=day_start(data["received_after"]))
     if data.get("received_before"):

@@ -192,6 +192,29 @@ def test_payment_list_totals_the_filtered_period(payments_made, client_for, fron
     assert "₹1,750.50" in recent.content.decode()
 
 
+def test_payment_list_finds_one_customers_payments_by_job_name_number_or_reference(
+    make_device, client_for, front_desk
+):
+    from customers.tests.factories import CustomerFactory
+
+    meena = CustomerFactory(name="Meena Iyer", whatsapp_number="+919845011111")
+    hers = make_device(status=DeviceStatus.RECEIVED, customer=meena)
+    other = make_device(status=DeviceStatus.RECEIVED)
+    mine = services.payment_record(device=hers, amount="400", mode="cash", by=front_desk)
+    upi = services.payment_record(
+        device=hers, amount="600", mode="upi", reference="UTR 4471 9920", by=front_desk
+    )
+    services.payment_record(device=other, amount="999", mode="cash", by=front_desk)
+    client = client_for(front_desk)
+    url = reverse("billing:payment_list")
+    for typed in ["meena", "98450 11111", hers.job_number]:
+        response = client.get(url, {"q": typed})
+        assert {p.pk for p in response.context["page"].object_list} == {mine.pk, upi.pk}
+        assert response.context["totals"]["received"] == mine.amount + upi.amount
+    by_reference = client.get(url, {"q": "4471"}).context["page"].object_list
+    assert [p.pk for p in by_reference] == [upi.pk]
+
+
 def test_payment_list_query_count_does_not_grow_with_rows(
     make_device, front_desk, client_for, django_assert_max_num_queries
 ):
