@@ -457,3 +457,38 @@ def test_bills_are_laid_out_without_weasyprints_unused_pseudo_element_rules(john
     assert dropped
     assert all(line.startswith("::") for line in dropped)
     assert not [line for line in lean if line.startswith("::")]
+
+
+def test_a_long_bills_later_pages_say_whose_bill_they_continue(make_device, technician, tmp_path):
+    from billing.views.bills import bill_context
+
+    parts = [(f"Spare part number {n}", 1, "100.00") for n in range(1, 61)]
+    bill = services.bill_close(device=make_device(labour="500.00", parts=parts), by=technician)
+    context = bill_context(bill)
+    pages = len(bill_pdf_module.lay_out_bill(context).pages)
+    assert pages > 1
+    path = tmp_path / "long.pdf"
+    path.write_bytes(bill_pdf_module.render_bill_pdf(context))
+
+    def page(number):
+        args = ["pdftotext", "-f", str(number), "-l", str(number), "-layout", str(path), "-"]
+        return subprocess.run(args, capture_output=True, check=True, text=True).stdout
+
+    assert "(continued)" not in page(1)
+    for number in range(2, pages + 1):
+        assert f"Bill {bill.number} (continued)" in page(number), number
+
+
+def test_an_inspection_bill_is_signed_for_a_device_back_unrepaired(
+    make_device, client_for, front_desk
+):
+    device = make_device()
+    services.payment_record(device=device, amount="500", mode="upi", by=front_desk)
+    services.return_unrepaired(
+        device=device, by=front_desk, reason="Declined", inspection_charge="300", refund_mode="upi"
+    )
+    page = client_for(front_desk).get(reverse("billing:print_bill", args=[device.pk])).text
+    assert "Received the device back, not repaired" in page
+    assert "in good condition" not in page
+    # The refund of the advance's rest is listed with its reason under a heading that fits.
+    assert "Reference or reason" in page and "Refund, UPI" in page

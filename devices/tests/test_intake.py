@@ -1,4 +1,5 @@
 import datetime
+import re
 import uuid
 from decimal import Decimal
 
@@ -375,6 +376,31 @@ def test_slip_shows_everything_the_customer_signs_for(client_for, front_desk):
         "window.print()",
     ):
         assert text in page, text
+
+
+@pytest.mark.django_db
+def test_slip_carries_the_shop_logo_as_the_bill_does(client_for, front_desk, settings, tmp_path):
+    import io
+
+    from django.core.files.base import ContentFile
+    from PIL import Image
+
+    from billing.models import ShopSettings
+
+    settings.MEDIA_ROOT = str(tmp_path)
+    client = client_for(front_desk)
+    client.post(URL, intake_data())
+    device = Device.objects.get()
+    slip = reverse("devices:slip", args=[device.pk])
+    assert 'class="slip-logo' not in client.get(slip).content.decode()  # no logo: no broken image
+    buffer = io.BytesIO()
+    Image.new("RGB", (120, 60), (15, 76, 92)).save(buffer, format="PNG")
+    shop = ShopSettings.load()
+    shop.logo.save("logo.png", ContentFile(buffer.getvalue()))
+    page = client.get(slip).content.decode()
+    src = re.search(r'<img class="slip-logo[^"]*" src="([^"]+)"', page).group(1)
+    logo = client.get(src.replace("&amp;", "&"))
+    assert logo.status_code == 200 and b"".join(logo.streaming_content) == buffer.getvalue()
 
 
 @pytest.mark.django_db
