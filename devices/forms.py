@@ -99,7 +99,9 @@ _device_fields = forms.fields_for_model(
 
 # A plain form does not run the model's validators: the budget's floor is the form's too
 # (without it a negative budget reached the database's check constraint).
-_device_fields["expected_budget"].validators.append(MinValueValidator(0))
+_device_fields["expected_budget"].validators.append(
+    MinValueValidator(0, message="The budget cannot be negative: leave it empty if none was given.")
+)
 
 DEVICE_FIELDS = tuple(_device_fields)
 ADVANCE_FIELDS = ("advance_amount", "advance_mode", "advance_reference")

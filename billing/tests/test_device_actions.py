@@ -34,6 +34,25 @@ def test_refund_option_only_when_the_advance_is_more_than_the_work(make_device, 
     assert "refund the difference" in _panel(device, front_desk)
 
 
+def test_before_any_work_the_close_choices_stay_folded(make_device, front_desk):
+    import re
+
+    device = make_device()  # nothing recorded yet
+    services.payment_record(device=device, amount="500", mode="cash", by=front_desk)
+    html = _panel(device, front_desk)
+    folded = re.search(
+        r"<details>\s*<summary[^>]*>Close it anyway, free of charge…</summary>(.*?)</details>",
+        html,
+        re.S,
+    )
+    assert folded, "the close choices are not folded"
+    assert "refund the difference" in folded.group(1) and 'name="allow_zero"' in folded.group(1)
+    # Once labour is recorded, closing is the normal step: nothing folded.
+    device.service.labour_charge = 800
+    device.service.save()
+    assert "Close it anyway" not in _panel(device, front_desk)
+
+
 def test_a_ready_device_with_balance_shows_staff_the_refusal_and_managers_the_override(
     john_doe, front_desk, manager
 ):

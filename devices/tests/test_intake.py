@@ -279,7 +279,7 @@ def test_negative_budget_is_refused_next_to_the_field_and_keeps_what_was_typed(
     response = client_for(front_desk).post(URL, data)
     assert response.status_code == 200
     form = response.context["form"]
-    assert "greater than or equal to 0" in form.errors["expected_budget"][0]
+    assert "The budget cannot be negative" in form.errors["expected_budget"][0]
     assert form["issue_description"].value() == "Fan noise"
     assert nothing_written()
 
