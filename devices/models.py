@@ -229,6 +229,7 @@ class DeviceEvent(models.Model):
         SERVICE = "service", "Service updated"
         PART_ADDED = "part_added", "Spare part added"
         PART_REMOVED = "part_removed", "Spare part removed"
+        PART_CHANGED = "part_changed", "Spare part corrected"
         READY = "ready", "Repair done, bill closed"
         DELIVERED = "delivered", "Delivered"
         RETURNED = "returned", "Returned unrepaired"

@@ -297,6 +297,30 @@ def part_add(
         if existing is not None:
             # A key from another job's form (a tampered post): add the part without it.
             idempotency_key = None
+    name, quantity, price = _part_values(name, quantity, unit_cost)
+    service = service_of(locked)
+    line = SparePart(quantity=quantity, unit_cost=price).line_total
+    _refuse_past_max(line + service_totals(service, service.parts.all())["total"], "unit_cost")
+    part = SparePart.objects.create(
+        service=service,
+        name=name,
+        quantity=quantity,
+        unit_cost=price,
+        added_by=by,
+        idempotency_key=idempotency_key,
+    )
+    record_event(
+        locked,
+        kind=Kind.PART_ADDED,
+        by=by,
+        to_value=f"{part.name} × {part.quantity}",
+        note=f"{format_money(part.unit_cost)} each, {format_money(part.line_total)} in all",
+    )
+    return part
+
+
+def _part_values(name, quantity, unit_cost) -> tuple[str, int, Decimal]:
+    """A spare part's name, quantity (≥ 1) and unit price (≥ 0), or the errors by field."""
     name = (name or "").strip()
     errors = {}
     if not name:
@@ -312,23 +336,39 @@ def part_add(
             errors["unit_cost"] = "The unit price cannot be negative."
     if errors:
         raise ValidationError(errors)
+    return name, int(quantity), price
+
+
+def _part_text(part: SparePart) -> str:
+    return f"{part.name} × {part.quantity} at {format_money(part.unit_cost)}"
+
+
+@transaction.atomic
+def part_change(*, part: SparePart, by, name: str, quantity: int, unit_cost) -> SparePart:
+    """Correct a spare part of a device in the workshop (a wrong quantity, price or name)
+    in place: it keeps its place on the job and on the bill, and the timeline records what
+    it was and what it is now. Sending the same values again changes nothing."""
+    locked = _lock_open_device(part.service.device, "its spare parts")
+    part = SparePart.objects.filter(pk=part.pk, service__device=locked).first()
+    if part is None:
+        raise ValidationError("That spare part was removed meanwhile.", code="gone")
+    name, quantity, price = _part_values(name, quantity, unit_cost)
+    if (name, quantity, price) == (part.name, part.quantity, part.unit_cost):
+        return part
+    before = _part_text(part)
     service = service_of(locked)
-    line = SparePart(quantity=int(quantity), unit_cost=price).line_total
-    _refuse_past_max(line + service_totals(service, service.parts.all())["total"], "unit_cost")
-    part = SparePart.objects.create(
-        service=service,
-        name=name,
-        quantity=int(quantity),
-        unit_cost=price,
-        added_by=by,
-        idempotency_key=idempotency_key,
-    )
+    others = service.parts.exclude(pk=part.pk)
+    line = SparePart(quantity=quantity, unit_cost=price).line_total
+    _refuse_past_max(line + service_totals(service, others)["total"], "unit_cost")
+    part.name, part.quantity, part.unit_cost = name, quantity, price
+    part.save(update_fields=["name", "quantity", "unit_cost"])
     record_event(
         locked,
-        kind=Kind.PART_ADDED,
+        kind=Kind.PART_CHANGED,
         by=by,
-        to_value=f"{part.name} × {part.quantity}",
-        note=f"{format_money(part.unit_cost)} each, {format_money(part.line_total)} in all",
+        from_value=before[:200],
+        to_value=_part_text(part)[:200],
+        note=f"{format_money(part.line_total)} in all",
     )
     return part
 

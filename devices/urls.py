@@ -12,6 +12,7 @@ urlpatterns = [
     route("service/<int:pk>", views.service, name="service"),
     path("service/<int:pk>/parts/", views.part_add, name="part_add"),
     path("service/<int:pk>/parts/<int:part_id>/delete/", views.part_delete, name="part_delete"),
+    path("service/<int:pk>/parts/<int:part_id>/change/", views.part_change, name="part_change"),
     path("service/<int:pk>/photos/", views.photos_add, name="photos_add"),
     path("service/<int:pk>/reassign/", views.reassign, name="reassign"),
     route("device_time_overlap", views.overdue, name="overdue"),

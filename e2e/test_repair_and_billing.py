@@ -139,6 +139,32 @@ def test_adding_photos_with_unsaved_service_edits_asks_before_they_are_lost(
     assert asked == ["beforeunload"] and device.photos.count() == 1
 
 
+def test_technician_corrects_a_parts_quantity_without_a_reload(
+    screen, front_desk, manager, technician, password
+):
+    from devices.services import part_add
+    from devices.workflow import device_assign
+
+    device = device_assign(device=device_taken_in(by=front_desk), technician=technician, by=manager)
+    part_add(device=device, by=technician, name="Hinge set", quantity=2, unit_cost="600")
+    tech = screen("technician")
+    tech.login("tech", password)
+    page = tech.go(f"/service/{device.pk}")
+    parts = page.locator("#parts")
+    expect(page.locator("#running-total")).to_have_text("₹1,200.00")
+    with tech.without_reload():
+        parts.get_by_role("link", name="Correct Hinge set").click()
+        quantity = parts.get_by_label("Qty").first
+        expect(quantity).to_have_value("2")
+        tech.shot("part_correcting")
+        quantity.fill("1")
+        parts.get_by_role("button", name="Save").click()
+        expect(parts.get_by_role("row", name="Hinge set")).to_contain_text("₹600.00")
+        expect(page.locator("#running-total")).to_have_text("₹600.00")
+        expect(page.locator("#timeline")).to_contain_text("Spare part corrected")
+    tech.shot("part_corrected")
+
+
 def _add_part(parts, name, quantity, unit_price):
     parts.get_by_label("Part").fill(name)
     parts.get_by_label("Qty").fill(quantity)

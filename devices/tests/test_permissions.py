@@ -37,6 +37,7 @@ POST_ROUTES = {
     "service": EDITORS,
     "part_add": EDITORS,
     "part_delete": EDITORS,
+    "part_change": EDITORS,
     "photos_add": EDITORS,
     "assign": {
         **{k: 403 for k in ("front_desk", "technician", "other_technician")},
@@ -88,6 +89,10 @@ def post_request(name, world, technician, other_technician):
     if name == "part_delete":
         part = SparePartFactory(service=device.service)
         return f"/service/{pk}/parts/{part.pk}/delete/", {}
+    if name == "part_change":
+        part = SparePartFactory(service=device.service, quantity=1)
+        data = {"change-name": part.name, "change-quantity": "2", "change-unit_cost": "90"}
+        return f"/service/{pk}/parts/{part.pk}/change/", data
     if name == "photos_add":
         return f"/service/{pk}/photos/", {"photos": [image_upload()]}
     if name == "assign":

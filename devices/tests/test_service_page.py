@@ -585,3 +585,80 @@ def test_a_returned_jobs_card_says_only_the_inspection_charge_is_billed(
     html = client_for(manager).get(reverse("devices:service", args=[job.pk])).content.decode()
     assert "only the inspection charge is billed" in html and bill.number in html
     assert "a manager changed" not in html
+
+
+# --- correcting a spare part in place ---------------------------------------------------------
+
+
+def _change(client, job, part, htmx=True, **values):
+    data = {"change-name": part.name, "change-quantity": "1", "change-unit_cost": "600"}
+    data.update({f"change-{k}": v for k, v in values.items()})
+    url = reverse("devices:part_change", args=[job.pk, part.pk])
+    return client.post(url, data, **(HTMX if htmx else {}))
+
+
+@pytest.mark.django_db
+def test_a_technician_corrects_a_parts_quantity_in_place_and_the_timeline_says_so(
+    client_for, technician, job
+):
+    first = part_add(device=job, by=technician, name="Hinge set", quantity=2, unit_cost="600")
+    last = part_add(device=job, by=technician, name="Screws", quantity=4, unit_cost="5")
+    client = client_for(technician)
+    opened = client.get(reverse("devices:part_change", args=[job.pk, first.pk]), **HTMX)
+    assert 'name="change-quantity"' in opened.text and 'value="2"' in opened.text
+
+    response = _change(client, job, first, quantity="1")
+
+    assert response.status_code == 200 and "<html" not in response.text
+    first.refresh_from_db()
+    assert (first.quantity, first.unit_cost) == (1, Decimal("600.00"))
+    # Same line, same place: the bill lists parts in the order they were added.
+    assert [p.pk for p in job.service.parts.order_by("added_at", "pk")] == [first.pk, last.pk]
+    event = job.events.get(kind=Kind.PART_CHANGED)
+    assert (event.from_value, event.to_value, event.by) == (
+        "Hinge set × 2 at ₹600.00",
+        "Hinge set × 1 at ₹600.00",
+        technician,
+    )
+    assert 'hx-swap-oob="true"' in response.text and "Spare part corrected" in response.text
+    assert response.context["totals"]["parts"] == first.line_total + last.line_total
+
+
+@pytest.mark.django_db
+def test_a_refused_correction_keeps_what_was_typed_and_changes_nothing(client_for, technician, job):
+    part = part_add(device=job, by=technician, name="Keyboard", quantity=1, unit_cost="900")
+    client = client_for(technician)
+    response = _change(client, job, part, quantity="0", unit_cost="-5")
+    assert response.status_code == 200
+    assert "at least 1" in response.text and "cannot be negative" in response.text
+    assert 'value="-5"' in response.text  # the row stays open with the typed price
+    # Without JavaScript: the page again, the row open, the reason beside the field.
+    page = _change(client, job, part, htmx=False, unit_cost="abc")
+    assert page.status_code == 400 and 'name="change-unit_cost"' in page.text
+    assert 'value="abc"' in page.text and "e.g. 450 or 450.00" in page.text
+    part.refresh_from_db()
+    assert (part.quantity, part.unit_cost) == (1, Decimal("900.00"))
+    assert not job.events.filter(kind=Kind.PART_CHANGED).exists()
+
+
+@pytest.mark.django_db
+def test_sending_the_same_correction_twice_records_it_once(client_for, technician, job):
+    part = part_add(device=job, by=technician, name="RAM 8GB", quantity=1, unit_cost="1650")
+    client = client_for(technician)
+    _change(client, job, part, quantity="2", unit_cost="1650")
+    _change(client, job, part, quantity="2", unit_cost="1650")
+    assert job.events.filter(kind=Kind.PART_CHANGED).count() == 1
+
+
+@pytest.mark.django_db
+def test_a_billed_jobs_parts_cannot_be_corrected(client_for, manager, technician, job):
+    from billing import services as billing
+
+    part = part_add(device=job, by=technician, name="Fan", quantity=1, unit_cost="300")
+    billing.bill_close(device=job, by=technician)
+    response = _change(client_for(manager), job, part, quantity="3")
+    assert "cannot change" in response.text
+    part.refresh_from_db()
+    assert part.quantity == 1
+    page = client_for(manager).get(reverse("devices:service", args=[job.pk]))
+    assert reverse("devices:part_change", args=[job.pk, part.pk]) not in page.text

@@ -3,7 +3,7 @@ overdue), the service page (with spare parts and photos)."""
 
 from .intake import add_device, intake_slip
 from .lists import device_assign, device_list, overdue
-from .service import part_add, part_delete, photo, photos_add, reassign, service
+from .service import part_add, part_change, part_delete, photo, photos_add, reassign, service
 
 __all__ = [
     "add_device",
@@ -12,6 +12,7 @@ __all__ = [
     "intake_slip",
     "overdue",
     "part_add",
+    "part_change",
     "part_delete",
     "photo",
     "photos_add",

@@ -18,6 +18,7 @@ from ..forms import PhotoForm, ReassignForm, ServiceForm, SparePartForm
 from ..models import Device, DevicePhoto, SparePart
 from ..selectors import device_for_service, device_timeline, service_parts
 from ..services import part_add as add_part
+from ..services import part_change as change_part
 from ..services import part_remove, service_totals, service_update
 from ..services import photos_add as add_photos
 from .common import error_text
@@ -45,8 +46,19 @@ def _require_editor(request, device: Device) -> None:
         )
 
 
-def _parts_context(device, *, part_form=None, can_edit=False, error=None):
+def _parts_context(
+    device, *, part_form=None, can_edit=False, error=None, editing=None, change_form=None
+):
+    """The spare parts card. ``editing``: the part whose row is open as a form (its
+    ``change_form``, refused values and errors included), for an editor only."""
     service, parts = service_parts(device)
+    editing = editing if can_edit and device.is_open else None
+    if editing is not None and change_form is None:
+        part = next((p for p in parts if p.pk == editing), None)
+        if part is None:
+            editing = None  # removed meanwhile, or another job's part
+        else:
+            change_form = SparePartForm(instance=part, prefix="change")
     # Closed: the bill may differ from the work (a discount, a manager's correction), and
     # the card must not quote the work's total as what the customer pays.
     bill = None if device.is_open else live_bill(device)
@@ -60,6 +72,8 @@ def _parts_context(device, *, part_form=None, can_edit=False, error=None):
         "can_edit": can_edit,
         "editable_state": device.is_open,
         "parts_error": error,
+        "editing_part": editing,
+        "change_form": change_form,
     }
 
 
@@ -92,8 +106,26 @@ def service(request, pk):
     return _service_page(request, device, form=form)
 
 
-def _service_page(request, device: Device, *, form=None, reassign_form=None, status=200):
-    context = _parts_context(device, can_edit=can_edit_service(request.user, device))
+def _service_page(
+    request,
+    device: Device,
+    *,
+    form=None,
+    reassign_form=None,
+    editing=None,
+    change_form=None,
+    status=200,
+):
+    if editing is None:
+        # ?part=<id>: that part's row open for a correction (Edit without JavaScript).
+        asked = request.GET.get("part", "")
+        editing = int(asked) if asked.isdigit() and len(asked) < 12 else None
+    context = _parts_context(
+        device,
+        can_edit=can_edit_service(request.user, device),
+        editing=editing,
+        change_form=change_form,
+    )
     can_reassign = is_manager(request.user) and device.status in Device.OPEN
     context.update(
         {
@@ -219,6 +251,59 @@ def part_delete(request, pk, part_id):
         messages.error(request, error)
     else:
         messages.success(request, f"{part.name} removed from {device.job_number}.")
+    return redirect("devices:service", pk=device.pk)
+
+
+@role_required(STAFF)
+@require_http_methods(["GET", "POST"])
+def part_change(request, pk, part_id):
+    """The assigned technician, managers and admins: correct a spare part in place (a wrong
+    quantity, price or name), htmx partial. GET opens its row as a form (``?cancel=1``
+    closes it); POST saves it and records the change on the timeline."""
+    device = _device_or_404(pk)
+    _require_editor(request, device)
+    part = get_object_or_404(
+        SparePart.objects.select_related("service"), pk=part_id, service__device=device
+    )
+    if request.method == "GET":
+        if not request.htmx:
+            return redirect(f"{reverse('devices:service', args=[pk])}?part={part.pk}#parts")
+        editing = None if request.GET.get("cancel") else part.pk
+        context = _parts_context(
+            device, can_edit=can_edit_service(request.user, device), editing=editing
+        )
+        return render(request, "devices/_parts.html", context)
+    form = SparePartForm(request.POST, prefix="change")
+    error = None
+    if form.is_valid():
+        try:
+            part = change_part(
+                part=part,
+                by=request.user,
+                name=form.cleaned_data["name"],
+                quantity=form.cleaned_data["quantity"],
+                unit_cost=form.cleaned_data["unit_cost"],
+            )
+        except ValidationError as exc:
+            if hasattr(exc, "error_dict"):
+                add_service_errors(form, exc)
+            else:
+                error, form = error_text(exc), None
+        else:
+            form = None
+    refused = form is not None
+    response = _parts_response(
+        request, device, error=error, editing=part.pk if refused else None, change_form=form
+    )
+    if response is not None:
+        return response
+    if refused:
+        # Without JavaScript: the page again, the row open with what was typed and why.
+        return _service_page(request, device, editing=part.pk, change_form=form, status=400)
+    if error:
+        messages.error(request, error)
+    else:
+        messages.success(request, f"{part.name} corrected on {device.job_number}.")
     return redirect("devices:service", pk=device.pk)
 
 

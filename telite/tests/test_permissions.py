@@ -427,6 +427,23 @@ ROUTES: dict[str, Route] = {
             EDITORS_WRITE,
         ),
     ),
+    "devices:part_change": Route(
+        lambda w: reverse("devices:part_change", args=[w.assigned.pk, w.part.pk]),
+        # Without htmx, GET sends an editor to the service page with the row open.
+        only(EDITOR_ROLES, 302),
+        Post(
+            lambda w: (
+                reverse("devices:part_change", args=[w.assigned.pk, w.part.pk]),
+                {"change-name": "CPU fan", "change-quantity": "3", "change-unit_cost": "275"},
+            ),
+            lambda w: tuple(
+                SparePart.objects.filter(service__device=w.assigned).values_list(
+                    "quantity", "unit_cost"
+                )
+            ),
+            EDITORS_WRITE,
+        ),
+    ),
     "devices:photos_add": Route(
         lambda w: reverse("devices:photos_add", args=[w.assigned.pk]),
         POST_ONLY,
