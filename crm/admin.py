@@ -197,3 +197,7 @@ class LeadNoteAdmin(SafeDateHierarchyMixin, admin.ModelAdmin):
 
     def has_change_permission(self, request, obj=None):
         return False
+
+    def has_delete_permission(self, request, obj=None):
+        # Nor deleted, one by one or in bulk: a lead's history is not rewritten.
+        return False

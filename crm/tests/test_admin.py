@@ -121,13 +121,22 @@ def test_admin_action_converts_leads_matching_customers_by_number(client_for, ma
     assert "marked lost" in response.content.decode()
 
 
-def test_timeline_entries_cannot_be_added_or_edited_in_the_admin(client_for, manager):
+@pytest.mark.parametrize("who", ["manager", "owner"])
+def test_timeline_entries_cannot_be_added_edited_or_deleted_in_the_admin(client_for, request, who):
+    user = request.getfixturevalue(who)
     lead = LeadFactory()
-    note = LeadNote.objects.create(lead=lead, by=manager, text="Called")
-    client = client_for(manager)
+    note = LeadNote.objects.create(lead=lead, by=user, text="Called")
+    client = client_for(user)
     assert client.get(reverse("admin:crm_leadnote_add")).status_code == 403
     response = client.post(reverse("admin:crm_leadnote_change", args=[note.pk]), {"text": "x"})
     assert response.status_code == 403
+    deleting = client.post(reverse("admin:crm_leadnote_delete", args=[note.pk]), {"post": "yes"})
+    assert deleting.status_code == 403
+    changelist = reverse("admin:crm_leadnote_changelist")
+    assert "delete_selected" not in client.get(changelist).text
+    client.post(
+        changelist, {"action": "delete_selected", "_selected_action": [note.pk], "post": "yes"}
+    )
     note.refresh_from_db()
     assert note.text == "Called"
 
