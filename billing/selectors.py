@@ -114,19 +114,20 @@ def bill_row_for_device(device_id: int, *, with_device: bool = False) -> Bill | 
     return bills.first()
 
 
+def unbilled_money(device) -> Decimal:
+    """Money held for a device and not yet on a bill: advances less what was refunded or
+    reversed of them."""
+    paid = Payment.objects.filter(device=device, bill__isnull=True).aggregate(s=Sum("amount"))["s"]
+    refunded = Refund.objects.filter(device=device, bill__isnull=True).aggregate(s=Sum("amount"))[
+        "s"
+    ]
+    return (paid or ZERO) - (refunded or ZERO)
+
+
 def device_money(device) -> dict:
     """What the device actions panel needs: the live bill and money held before a bill."""
     bill = live_bill(device)
-    held = ZERO
-    if bill is None:
-        sums = Payment.objects.filter(device=device, bill__isnull=True).aggregate(
-            paid=Sum("amount")
-        )
-        refunded = Refund.objects.filter(device=device, bill__isnull=True).aggregate(
-            s=Sum("amount")
-        )["s"]
-        held = (sums["paid"] or ZERO) - (refunded or ZERO)
-    return {"bill": bill, "advance_held": held}
+    return {"bill": bill, "advance_held": unbilled_money(device) if bill is None else ZERO}
 
 
 def _live_bills_prefetch():

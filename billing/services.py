@@ -22,7 +22,7 @@ from decimal import Decimal
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
-from django.db.models import F, Q, Sum
+from django.db.models import F, Q
 from django.utils import timezone
 
 from devices.models import Device, DeviceEvent, Service
@@ -48,6 +48,7 @@ from .models import (
     Refund,
     ShopSettings,
 )
+from .selectors import unbilled_money
 
 CENT = Decimal("0.01")
 BILL_PREFIX = "TB"
@@ -96,15 +97,6 @@ def _live_bill(device: Device, *, lock: bool = False) -> Bill | None:
     if lock:
         qs = qs.select_for_update()
     return qs.first()
-
-
-def unbilled_money(device: Device) -> Decimal:
-    """Money held for a device and not yet on a bill: advances less refunds made."""
-    paid = Payment.objects.filter(device=device, bill__isnull=True).aggregate(s=Sum("amount"))["s"]
-    refunded = Refund.objects.filter(device=device, bill__isnull=True).aggregate(s=Sum("amount"))[
-        "s"
-    ]
-    return (paid or ZERO) - (refunded or ZERO)
 
 
 def advance_mode(device: Device) -> str:

@@ -8,7 +8,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from billing import services
-from billing.models import Payment
+from billing.models import Payment, Refund
 from customers.tests.factories import CustomerFactory
 from devices.models import Device, DeviceStatus
 
@@ -215,6 +215,25 @@ def test_payment_list_finds_one_customers_payments_by_job_name_number_or_referen
     assert [p.pk for p in by_reference] == [upi.pk]
 
 
+def test_payment_list_nets_refunds_off_what_was_received(make_device, client_for, front_desk):
+    from telite.money import format_money
+
+    kept = make_device(status=DeviceStatus.RECEIVED)
+    paid = services.payment_record(device=kept, amount="1200", mode="cash", by=front_desk)
+    returned = make_device(status=DeviceStatus.RECEIVED)
+    advance = services.payment_record(device=returned, amount="450", mode="cash", by=front_desk)
+    services.return_unrepaired(
+        device=returned, by=front_desk, reason="Declined", inspection_charge="100"
+    )
+    refund = Refund.objects.get(device=returned)
+    response = client_for(front_desk).get(reverse("billing:payment_list"))
+    totals = response.context["totals"]
+    received = paid.amount + advance.amount
+    assert (totals["received"], totals["refunded"]) == (received, refund.amount)
+    assert totals["net"] == received - refund.amount
+    assert f"net <strong>{format_money(received - refund.amount)}</strong>" in response.text
+
+
 def test_payment_list_query_count_does_not_grow_with_rows(
     make_device, front_desk, client_for, django_assert_max_num_queries
 ):
@@ -227,7 +246,7 @@ def test_payment_list_query_count_does_not_grow_with_rows(
     with django_assert_max_num_queries(10):
         response = client.get(reverse("billing:payment_list"))
     assert len(response.context["page"].object_list) == 25
-    assert response.context["totals"]["received"] == Decimal("3168.00")
+    assert response.context["totals"]["received"] == 32 * Decimal("99.00")
 
 
 def test_unfiltered_history_does_not_sum_all_of_history(history, client_for, front_desk):

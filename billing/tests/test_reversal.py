@@ -12,6 +12,7 @@ from django.utils import timezone
 from billing import services
 from billing.models import BillStatus, Payment, Refund
 from devices.models import DeviceEvent
+from telite.money import format_money
 
 pytestmark = pytest.mark.django_db
 
@@ -247,3 +248,17 @@ def test_the_reverse_page_says_up_front_when_refunded_money_cannot_be_taken_back
     response = client_for(manager).post(url, {"reason": "Mistyped"})
     assert response.status_code == 200 and "cannot be reversed" in response.text
     assert not Refund.objects.filter(reverses=advance).exists()
+
+
+def test_the_device_panel_counts_only_the_advances_that_stand(
+    make_device, client_for, front_desk, manager
+):
+    device = make_device(labour="800")
+    kept = services.payment_record(device=device, amount="300", mode="cash", by=front_desk)
+    wrong = services.payment_record(device=device, amount="900", mode="upi", by=front_desk)
+    services.payment_reverse(payment=wrong, by=manager, reason="Belonged to another job")
+    page = client_for(front_desk).get(reverse("devices:service", args=[device.pk]))
+    assert page.context["advance_held"] == kept.amount
+    assert f'Advance paid: <strong class="money">{format_money(kept.amount)}</strong>' in page.text
+    # ₹300 against ₹800 of work: nothing to hand back, so no refund is offered.
+    assert "refund the difference" not in page.text
