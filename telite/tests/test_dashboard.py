@@ -7,6 +7,7 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.formats import date_format
 
 from accounts.tests.factories import UserFactory
 from billing.models import Bill, BillStatus, Payment, PaymentMode, Refund
@@ -231,12 +232,40 @@ def test_every_card_links_to_the_filtered_list_behind_it(front_desk, today):
     )
 
 
-def test_page_shows_new_lead_button_greeting_and_date(client_for, front_desk, today):
+@pytest.mark.parametrize(
+    ("hour", "greeting"), [(9, "Good morning"), (14, "Good afternoon"), (19, "Good evening")]
+)
+def test_page_shows_new_lead_button_greeting_and_date(
+    client_for, front_desk, today, hour, greeting, monkeypatch
+):
+    from django.utils import timezone as tz
+
+    at = _local(today, hour)
+    monkeypatch.setattr(tz, "now", lambda: at)
     html = client_for(front_desk).get(reverse("dashboard")).content.decode()
     assert html.count(f'href="{reverse("crm:lead_create")}"') >= 2
-    assert f"{front_desk.first_name}" in html
-    assert str(today.year) in html
+    assert f"{greeting}, {front_desk.first_name}</h1>" in html
+    assert f">{date_format(today, 'l, j F Y')}</div>" in html
     assert 'href="/crm/?follow_up=due"' in html
+
+
+def test_taken_in_today_counts_from_the_shops_midnight(front_desk, today):
+    for at in (_local(today, 0, 1), _local(today, 18)):
+        DeviceFactory(status=S.RECEIVED, received_at=at)
+    DeviceFactory(status=S.RECEIVED, received_at=_local(today - DAY, 23, 59))
+    cards = _cards(dashboard_context(front_desk))
+    assert cards["Taken in today"]["value"] == 2
+
+
+def test_open_leads_card_sums_the_estimated_value_of_open_leads_only(front_desk):
+    open_values = [Decimal("15000.00"), Decimal("2500.50")]
+    for value, status in zip(open_values, (LeadStatus.NEW, LeadStatus.QUALIFIED), strict=True):
+        LeadFactory(status=status, estimated_value=value)
+    LeadFactory(status=LeadStatus.CONTACTED, estimated_value=None)
+    LeadFactory(status=LeadStatus.WON, estimated_value=Decimal("90000.00"))
+    LeadFactory(status=LeadStatus.LOST, estimated_value=Decimal("7000.00"))
+    card = _cards(dashboard_context(front_desk))["Open leads"]
+    assert (card["value"], card["amount"]) == (3, sum(open_values))
 
 
 # --- technicians and managers -------------------------------------------------------------
