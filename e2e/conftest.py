@@ -144,6 +144,18 @@ def screen(playwright_browser, live_server, request):
         contexts.append(context)
         page = context.new_page()
         page.on("pageerror", lambda error: problems.append(f"{person}: script error: {error}"))
+
+        # Pages work offline (SPEC §8): a request for anything not served by the app (a CDN
+        # script, a web font) is refused and fails the test.
+        def offline(route):
+            url = route.request.url
+            if url.startswith(live_server.url) or url.startswith(("data:", "blob:")):
+                route.continue_()
+            else:
+                problems.append(f"{person}: asked the internet for {url}")
+                route.abort()
+
+        context.route("**/*", offline)
         page.on(
             "response",
             lambda response: (
