@@ -398,4 +398,4 @@ def test_the_reopen_page_of_a_delivered_device_does_not_promise_a_reopen(
     services.delivery_complete(device=device, by=manager)
     page = client_for(manager).get(reverse("billing:reopen", args=[device.pk])).content.decode()
     assert "is voided with your reason" not in page
-    assert "cannot be reopened" in page or "only a device that is ready" in page
+    assert "only a device that is ready (waiting for delivery) can be reopened" in page

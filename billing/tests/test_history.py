@@ -83,6 +83,11 @@ def test_history_finds_the_jobs_of_a_technician_who_has_left(
     assert offered.index(str(other_technician.pk)) < offered.index(str(technician.pk))
     by_tech = _jobs(client.get(URL, {"technician": technician.pk}))
     assert history["ready"].job_number in by_tech
+    # Only theirs: the filter is applied, not ignored.
+    owners = set(
+        Device.objects.filter(job_number__in=by_tech).values_list("assigned_to", flat=True)
+    )
+    assert owners == {technician.pk}
 
 
 def test_history_filters_by_closed_date(history, client_for, front_desk):

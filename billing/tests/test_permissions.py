@@ -143,7 +143,7 @@ ROUTES = [
 @pytest.mark.parametrize(
     "name, method, url, data, allowed, ok_status", ROUTES, ids=[r[0] for r in ROUTES]
 )
-def test_route_by_role(
+def test_billing_pages_and_actions_follow_the_role_rules(
     world, personas, client_for, anonymous, who, name, method, url, data, allowed, ok_status
 ):
     client = _client(personas, client_for, anonymous, who)

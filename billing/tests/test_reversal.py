@@ -154,9 +154,14 @@ def test_money_already_refunded_cannot_be_reversed(make_device, technician, fron
     assert bill.amount_received == Decimal("300.00")
 
 
-def test_managers_see_reverse_links_staff_do_not(billed, client_for, front_desk, manager):
+def test_managers_see_reverse_links_staff_do_not(
+    billed, make_device, client_for, front_desk, manager
+):
     device, _ = billed
     payment = services.payment_record(device=device, amount="100", mode="cash", by=front_desk)
+    # Another job's payment, which the job's own list must leave out.
+    other = make_device()
+    services.payment_record(device=other, amount="70", mode="cash", by=front_desk)
     link = reverse("billing:reverse_payment", args=[payment.pk])
     jobs_payments = f"{reverse('billing:payment_list')}?device={device.pk}"
     bill_page = reverse("billing:print_bill", args=[device.pk])
@@ -230,8 +235,11 @@ def test_a_manager_reaches_an_advance_to_reverse_from_the_device_page(
     service_page = reverse("devices:service", args=[device.pk])
     assert jobs_payments in client_for(manager).get(service_page).text
     assert jobs_payments not in client_for(front_desk).get(service_page).text
-    listed = client_for(manager).get(jobs_payments).text
-    assert reverse("billing:reverse_payment", args=[advance.pk]) in listed
+    other = services.payment_record(device=make_device(), amount="70", mode="cash", by=front_desk)
+    listed = client_for(manager).get(jobs_payments)
+    assert reverse("billing:reverse_payment", args=[advance.pk]) in listed.text
+    assert [p.pk for p in listed.context["page"].object_list] == [advance.pk]
+    assert reverse("billing:reverse_payment", args=[other.pk]) not in listed.text
 
 
 def test_the_reverse_page_says_up_front_when_refunded_money_cannot_be_taken_back(

@@ -69,7 +69,9 @@ def client_of(persona, request, client_for, anonymous):
 @pytest.mark.django_db
 @pytest.mark.parametrize("persona", PERSONAS)
 @pytest.mark.parametrize("route", list(GET_ROUTES))
-def test_get_routes(route, persona, request, client_for, anonymous, world):
+def test_repair_job_pages_open_for_the_roles_allowed(
+    route, persona, request, client_for, anonymous, world
+):
     client = client_of(persona, request, client_for, anonymous)
     response = client.get(route.format(**world))
     if persona == "anonymous":
@@ -118,7 +120,7 @@ def post_request(name, world, technician, other_technician):
 @pytest.mark.django_db
 @pytest.mark.parametrize("persona", PERSONAS)
 @pytest.mark.parametrize("name", list(POST_ROUTES))
-def test_post_routes(
+def test_repair_job_actions_work_only_for_the_roles_allowed(
     name, persona, request, client_for, anonymous, world, technician, other_technician
 ):
     from devices.models import DeviceEvent

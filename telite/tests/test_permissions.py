@@ -659,7 +659,7 @@ def test_every_route_has_an_expectation():
 
 @pytest.mark.parametrize("persona", PERSONAS)
 @pytest.mark.parametrize("name", app_routes())
-def test_get(name, persona, users, world):
+def test_every_page_opens_only_for_the_roles_spec_5_allows(name, persona, users, world):
     assert name in ROUTES, f"{name}: add it to ROUTES"
     path = ROUTES[name].url(world)
     response = client_as(persona, users).get(path)
@@ -668,7 +668,9 @@ def test_get(name, persona, users, world):
 
 @pytest.mark.parametrize("persona", PERSONAS)
 @pytest.mark.parametrize("name", POST_ROUTES)
-def test_post(name, persona, users, world):
+def test_every_action_works_for_allowed_roles_and_changes_nothing_for_others(
+    name, persona, users, world
+):
     spec = ROUTES[name].post
     path, data = spec.make(world)
     client = client_as(persona, users)
@@ -792,7 +794,7 @@ def _admin_expected(label: str, persona: str, page: str):
 
 @pytest.mark.parametrize("persona", PERSONAS)
 @pytest.mark.parametrize("label", admin_models())
-def test_admin_pages(label, persona, users, world):
+def test_back_office_pages_open_only_for_managers_and_the_owner(label, persona, users, world):
     model = apps.get_model(label)
     obj = ADMIN_OBJECTS[label](world)
     model_admin = admin.site._registry[model]
