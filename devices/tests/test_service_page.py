@@ -662,3 +662,15 @@ def test_a_billed_jobs_parts_cannot_be_corrected(client_for, manager, technician
     assert part.quantity == 1
     page = client_for(manager).get(reverse("devices:service", args=[job.pk]))
     assert reverse("devices:part_change", args=[job.pk, part.pk]) not in page.text
+
+
+@pytest.mark.django_db
+def test_a_part_refused_without_javascript_says_why_on_the_page(client_for, technician, job):
+    response = client_for(technician).post(
+        reverse("devices:part_add", args=[job.pk]),
+        {"name": "Keyboard", "quantity": "0", "unit_cost": "abc"},
+        follow=True,
+    )
+    said = " ".join(str(m) for m in response.context["messages"])
+    assert "The part was not added" in said and "at least 1" in said
+    assert not SparePart.objects.exists()
