@@ -350,7 +350,7 @@ def _dashboard_queries(client) -> int:
     return len(ctx)
 
 
-@pytest.mark.parametrize("persona", ["technician", "manager", "front_desk"])
+@pytest.mark.parametrize("persona", ["technician", "manager", "front_desk", "admin"])
 def test_dashboard_query_count_is_the_same_for_10_and_1000_devices(
     persona, personas, client_for, technician, other_technician, today
 ):
