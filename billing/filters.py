@@ -13,7 +13,7 @@ from django.db.models import Exists, OuterRef, Q
 from devices.filters import device_search, ids_or_none, technician_filter
 from devices.models import Device
 from telite.dates import day_end, day_start
-from telite.forms_util import DateRangeForm, DayFromFilter, DayToFilter
+from telite.forms_util import DateRangeForm, DayFromFilter, DayToFilter, search_filter
 
 from .models import Bill, BillStatus, Payment
 from .selectors import balance_due_q
@@ -36,16 +36,7 @@ def search_devices(queryset, value: str):
 
 
 class _DeviceSearchMixin(django_filters.FilterSet):
-    q = django_filters.CharFilter(
-        label="Search",
-        method="search",
-        widget=forms.TextInput(
-            attrs={
-                "type": "search",
-                "placeholder": "Job no., bill no., WhatsApp, name or serial",
-            }
-        ),
-    )
+    q = search_filter("Job no., bill no., WhatsApp, name or serial")
     technician = technician_filter()
 
     def search(self, queryset, name, value):
@@ -128,16 +119,7 @@ def paid_for_q(value: str, *, reference: bool = True) -> Q:
 
 
 class PaymentFilter(django_filters.FilterSet):
-    q = django_filters.CharFilter(
-        label="Search",
-        method="search",
-        widget=forms.TextInput(
-            attrs={
-                "type": "search",
-                "placeholder": "Job no., bill no., WhatsApp, name or reference",
-            }
-        ),
-    )
+    q = search_filter("Job no., bill no., WhatsApp, name or reference")
     received_after = DayFromFilter(field_name="received_at", label="Received from", widget=DATE)
     received_before = DayToFilter(field_name="received_at", label="Received to", widget=DATE)
     mode = django_filters.ChoiceFilter(

@@ -8,7 +8,13 @@ from django.db.models import Q
 from django.utils import timezone
 
 from accounts.models import User
-from telite.forms_util import DateRangeForm, DayFromFilter, DayToFilter, style_filter_form
+from telite.forms_util import (
+    DateRangeForm,
+    DayFromFilter,
+    DayToFilter,
+    search_filter,
+    style_filter_form,
+)
 from telite.phone import phone_search_q
 from telite.trigram import all_words_q
 
@@ -36,13 +42,7 @@ class OwnerFilter(django_filters.ModelChoiceFilter):
 
 
 class LeadFilter(django_filters.FilterSet):
-    q = django_filters.CharFilter(
-        label="Search",
-        method="search",
-        widget=forms.TextInput(
-            attrs={"placeholder": "Name, phone or what they want", "type": "search"}
-        ),
-    )
+    q = search_filter("Name, phone or what they want")
     status = django_filters.ChoiceFilter(
         label="Status", choices=STATUS_CHOICES, method="filter_status", empty_label="Any status"
     )

@@ -1,7 +1,7 @@
 import django_filters
 from django import forms
 
-from telite.forms_util import DateRangeForm, DayFromFilter, DayToFilter
+from telite.forms_util import DateRangeForm, DayFromFilter, DayToFilter, search_filter
 
 from .models import Customer
 from .selectors import customer_search
@@ -16,16 +16,7 @@ class CustomerFilter(django_filters.FilterSet):
         "devices": ("-device_count", "name", "pk"),
     }
 
-    q = django_filters.CharFilter(
-        method="search",
-        label="Search",
-        widget=forms.TextInput(
-            attrs={
-                "placeholder": "Name, WhatsApp number (any format), email or place",
-                "type": "search",
-            }
-        ),
-    )
+    q = search_filter("Name, WhatsApp number, email or place")
     with_open = django_filters.BooleanFilter(
         method="only_with_open",
         label="With devices in the shop",

@@ -10,7 +10,13 @@ from django.contrib.auth import get_user_model
 from django.db.models import Q
 from django.utils import timezone
 
-from telite.forms_util import DateRangeForm, DayFromFilter, DayToFilter, ListedModelChoiceFilter
+from telite.forms_util import (
+    DateRangeForm,
+    DayFromFilter,
+    DayToFilter,
+    ListedModelChoiceFilter,
+    search_filter,
+)
 from telite.phone import phone_search_q
 from telite.trigram import all_words_q
 
@@ -82,17 +88,7 @@ class FlagFilter(django_filters.Filter):
 
 
 class DeviceFilter(django_filters.FilterSet):
-    q = django_filters.CharFilter(
-        method="search",
-        label="Search",
-        widget=forms.TextInput(
-            attrs={
-                "placeholder": "Job no., bill no., phone, name or serial",
-                "type": "search",
-                "class": "form-control",
-            }
-        ),
-    )
+    q = search_filter("Job no., bill no., phone, name or serial")
     status = django_filters.ChoiceFilter(
         choices=DeviceStatus.choices,
         empty_label="Any status",

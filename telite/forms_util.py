@@ -233,6 +233,17 @@ def applied_filters(filterset) -> dict:
     return filterset.form.cleaned_data
 
 
+def search_filter(placeholder: str) -> django_filters.CharFilter:
+    """A list's search box (``?q=``): the filter set's ``search`` method reads it."""
+    return django_filters.CharFilter(
+        label="Search",
+        method="search",
+        widget=forms.TextInput(
+            attrs={"type": "search", "placeholder": placeholder, "class": "form-control"}
+        ),
+    )
+
+
 def style_filter_form(form) -> None:
     """Bootstrap classes on a django-filter form's widgets, small to fit one bar
     (``templates/_filter_bar.html``), whatever size the filter set declared."""
