@@ -190,6 +190,25 @@ def _parts_response(request, device, **kwargs):
     return None
 
 
+PART_FIELDS = ("name", "quantity", "unit_cost")
+
+
+def _part_service(form, action, *, fields=PART_FIELDS, **target):
+    """``action`` (adding or correcting a spare part) with ``form``'s cleaned ``fields``:
+    (the part, None), or (None, None) with the refusal on the form's fields, or (None, a
+    message) for a refusal of the whole job (closed meanwhile)."""
+    if not form.is_valid():
+        return None, None
+    try:
+        part = action(**{name: form.cleaned_data[name] for name in fields}, **target)
+    except ValidationError as exc:
+        if hasattr(exc, "error_dict"):
+            add_service_errors(form, exc)
+            return None, None
+        return None, error_text(exc)
+    return part, None
+
+
 @role_required(STAFF)
 @post_only(_back_to_the_device)
 def part_add(request, pk):
@@ -197,26 +216,17 @@ def part_add(request, pk):
     device = _device_or_404(pk)
     _require_editor(request, device)
     form = SparePartForm(request.POST)
-    error = None
-    if form.is_valid():
-        try:
-            part = add_part(
-                device=device,
-                by=request.user,
-                name=form.cleaned_data["name"],
-                quantity=form.cleaned_data["quantity"],
-                unit_cost=form.cleaned_data["unit_cost"],
-                idempotency_key=form.cleaned_data["idempotency_key"],
-            )
-        except ValidationError as exc:
-            if hasattr(exc, "error_dict"):
-                add_service_errors(form, exc)
-            else:
-                error = error_text(exc)
-        else:
-            form = None
-            if not request.htmx:
-                messages.success(request, f"{part.name} added to {device.job_number}.")
+    part, error = _part_service(
+        form,
+        add_part,
+        fields=(*PART_FIELDS, "idempotency_key"),
+        device=device,
+        by=request.user,
+    )
+    if part is not None:
+        form = None
+        if not request.htmx:
+            messages.success(request, f"{part.name} added to {device.job_number}.")
     response = _parts_response(request, device, part_form=form, error=error)
     if response is not None:
         return response
@@ -274,23 +284,9 @@ def part_change(request, pk, part_id):
         )
         return render(request, "devices/_parts.html", context)
     form = SparePartForm(request.POST, prefix="change")
-    error = None
-    if form.is_valid():
-        try:
-            part = change_part(
-                part=part,
-                by=request.user,
-                name=form.cleaned_data["name"],
-                quantity=form.cleaned_data["quantity"],
-                unit_cost=form.cleaned_data["unit_cost"],
-            )
-        except ValidationError as exc:
-            if hasattr(exc, "error_dict"):
-                add_service_errors(form, exc)
-            else:
-                error, form = error_text(exc), None
-        else:
-            form = None
+    changed, error = _part_service(form, change_part, part=part, by=request.user)
+    if changed is not None or error:
+        form = None  # saved, or the part is gone: no row to keep open
     refused = form is not None
     response = _parts_response(
         request, device, error=error, editing=part.pk if refused else None, change_form=form

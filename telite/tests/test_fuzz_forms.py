@@ -32,7 +32,7 @@ from crm.models import Lead
 from crm.tests.factories import LeadFactory
 from devices.models import Device, DeviceStatus, Service, SparePart
 from devices.tests.factories import DeviceFactory, ServiceFactory, SparePartFactory
-from devices.tests.helpers import image_upload, text_pretending_to_be_jpeg
+from devices.tests.helpers import image_upload, intake_data, text_pretending_to_be_jpeg
 from telite.money import typed_amount
 from telite.tests.rows import changed_tables, table_row_counts
 
@@ -294,26 +294,7 @@ intake_form = form(
 
 
 # Random forms are almost never wholly valid: one that is, so the checks of a success run.
-VALID_INTAKE = {
-    "intake_key": str(uuid.uuid4()),
-    "whatsapp_number": "98450 12345",
-    "name": "John Doe",
-    "location": "Jayanagar",
-    "email": "",
-    "device_name": "Laptop",
-    "brand": "HP",
-    "model": "Pavilion 15",
-    "serial_number": "5CD1234XYZ",
-    "issue_description": "No power on",
-    "accessories": "Charger",
-    "condition": "",
-    "password_note": "",
-    "expected_delivery_date": days(3),
-    "expected_budget": "2500",
-    "advance_amount": "500",
-    "advance_mode": "upi",
-    "advance_reference": "UPI-1234",
-}
+VALID_INTAKE = intake_data(advance_amount="500", advance_mode="upi", advance_reference="UPI-1")
 
 
 @FUZZ
