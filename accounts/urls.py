@@ -12,5 +12,5 @@ urlpatterns = [
     route("register", views.register, name="register"),
     route("password", views.password_change, name="password_change"),
     path("users/", views.user_list, name="user_list"),
-    path("users/<int:pk>/", views.user_update, name="user_update"),
+    path("users/<id:pk>/", views.user_update, name="user_update"),
 ]

@@ -7,6 +7,7 @@ from django.urls import reverse
 from django.views.decorators.http import require_http_methods
 
 from telite.permissions import ADMINS, STAFF, post_only, role_required
+from telite.urls_util import is_own_page
 
 from .forms import LoginForm, OwnPasswordChangeForm, RegisterForm, UserRoleForm
 from .models import User
@@ -25,9 +26,7 @@ class TeliteLoginView(LoginView):
         a relative address ("0", "devices"), which would land on a page that does not
         exist; those, like other hosts, go to the dashboard."""
         url = super().get_redirect_url()
-        if not url.startswith("/") or url.startswith(("//", "/\\")):
-            return ""
-        return url
+        return url if is_own_page(url) else ""
 
 
 @require_http_methods(["GET", "POST"])

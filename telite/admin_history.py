@@ -15,6 +15,7 @@ from django.http import Http404
 from simple_history.admin import SimpleHistoryAdmin
 
 from telite.forms_util import MoneyField
+from telite.urls_util import is_id
 
 
 class MoneyFieldsMixin:
@@ -49,8 +50,13 @@ class GuardedHistoryAdmin(MoneyFieldsMixin, SafeDateHierarchyMixin, SimpleHistor
     def revert_disabled(self, request, obj=None):
         return not self.allow_revert or super().revert_disabled(request, obj)
 
+    def history_view(self, request, object_id, extra_context=None):
+        if not is_id(str(object_id)):
+            raise Http404("No such record.")  # simple-history would raise ValueError
+        return super().history_view(request, object_id, extra_context)
+
     def history_form_view(self, request, object_id, version_id, extra_context=None):
-        if not (str(object_id).isdigit() and str(version_id).isdigit()):
+        if not (is_id(str(object_id)) and is_id(str(version_id))):
             raise Http404("No such version.")  # simple-history would raise ValueError
         if request.method == "POST" and not (
             self.allow_revert and self.has_change_permission(request)

@@ -8,6 +8,8 @@ from django.contrib.admin.apps import AdminConfig
 from django.core.exceptions import BadRequest, PermissionDenied
 from django.urls import reverse
 
+from telite.urls_util import is_id
+
 
 class TeliteAdminSite(admin.AdminSite):
     site_header = "TELITE back office"
@@ -30,6 +32,11 @@ class TeliteAdminSite(admin.AdminSite):
             # NUL character in a string with an error, which was a 500.
             if any("\x00" in key or "\x00" in value for key, value in request.GET.items()):
                 raise BadRequest("A filter in the address holds a NUL character.")
+            # A bulk action's rows go to the database unchecked by Django ("abc" for an id
+            # raised ValueError): only ids are taken.
+            selected = request.POST.getlist("_selected_action") if request.method == "POST" else []
+            if not all(is_id(value) for value in selected):
+                raise BadRequest("The rows chosen for that action are not rows of this list.")
             return inner(request, *args, **kwargs)
 
         return refuse_or_view
@@ -41,3 +48,22 @@ class TeliteAdminSite(admin.AdminSite):
 
 class TeliteAdminConfig(AdminConfig):
     default_site = "telite.admin_site.TeliteAdminSite"
+
+    def ready(self):
+        super().ready()  # every app's admin module is registered by now
+        from telite.admin_history import SafeDateHierarchyMixin
+
+        # Other libraries' lists with a date drill-down (django-axes' login records) answer
+        # an impossible date as ours do: the plain list, not a 500.
+        for model, model_admin in list(admin.site._registry.items()):
+            if model_admin.date_hierarchy and not isinstance(model_admin, SafeDateHierarchyMixin):
+                base = type(model_admin)
+                admin.site.unregister(model)
+                admin.site.register(
+                    model,
+                    type(
+                        base.__name__,
+                        (SafeDateHierarchyMixin, base),
+                        {"__module__": base.__module__},
+                    ),
+                )

@@ -7,6 +7,8 @@ from django.contrib.auth import logout
 from django.shortcuts import resolve_url
 from django_htmx.http import HttpResponseClientRedirect
 
+from telite.urls_util import is_own_page, split_sent_url
+
 _KEY = "last_activity"
 
 
@@ -73,9 +75,8 @@ class HtmxLoginRedirectMiddleware:
             "You were logged out, so what you were sending was not saved. "
             "Log in and send it again.",
         )
-        page = urlsplit(request.htmx.current_url or "")
+        page = split_sent_url(request.htmx.current_url)
         back = page.path + (f"?{page.query}" if page.query else "")
         # Only a path on this site comes back ("//host" would name another site).
-        local = back.startswith("/") and not back.startswith("//")
-        target = f"{login}?{urlencode({'next': back})}" if local else login
+        target = f"{login}?{urlencode({'next': back})}" if is_own_page(back) else login
         return HttpResponseClientRedirect(target)

@@ -6,12 +6,30 @@
 
 import functools
 import re
+from urllib.parse import SplitResult, urlsplit
 
-from django.urls import get_script_prefix, get_urlconf, re_path, reverse
+from django.urls import get_script_prefix, get_urlconf, re_path, register_converter, reverse
 
 # At most 18 digits: a longer id is no row of ours (ids are 64-bit), and SQLite cannot even
 # be asked about it (OverflowError), so it is a 404 here.
 _CONVERTERS = {"int": r"[0-9]{1,18}", "str": r"[^/]+", "slug": r"[-a-zA-Z0-9_]+"}
+
+
+class IdConverter:
+    """``<id:pk>`` in ``path()``: an id as ``route()`` takes it (at most 18 digits). With
+    Django's unbounded ``<int:pk>`` a 19-digit address reached the view, which then failed
+    to link back to a page whose route refuses it."""
+
+    regex = _CONVERTERS["int"]
+
+    def to_python(self, value):
+        return int(value)
+
+    def to_url(self, value):
+        return str(value)
+
+
+register_converter(IdConverter, "id")
 
 
 def route(pattern: str, view, name: str):
@@ -47,3 +65,26 @@ def route_url(viewname: str, pk=None) -> str:
     """
     head, tail = _reversed(viewname, pk is not None, get_script_prefix(), get_urlconf())
     return head if pk is None else f"{head}{int(pk)}{tail}"
+
+
+def is_own_page(url: str) -> bool:
+    """Whether ``url`` (a ``next`` from a form or an address) is a path of this site:
+    "/devices/?q=x". Django's own check also passes a relative name ("0", "payments"),
+    which ``redirect`` then takes for a route name and fails on; another host ("//evil",
+    "/\\evil") is refused too."""
+    return bool(url) and url.startswith("/") and not url.startswith(("//", "/\\"))
+
+
+def split_sent_url(url: str | None) -> SplitResult:
+    """``urlsplit`` of an address a browser sent in a header (``HX-Current-URL``): anything
+    may come, and a malformed one ("http://[::1") is read as no address at all."""
+    try:
+        return urlsplit(url or "")
+    except ValueError:
+        return urlsplit("")
+
+
+def is_id(value: str) -> bool:
+    """Whether ``value`` (from an address or a form) can be one of our ids: ASCII digits,
+    at most 18 ("²" and "١" are digits to ``str.isdigit`` but not to the database)."""
+    return value.isascii() and value.isdecimal() and len(value) <= 18

@@ -2,8 +2,6 @@
 return unrepaired, reopen. Each view states its role rule in its decorator (SPEC §5);
 the rules on states and money are in ``billing.services``."""
 
-from urllib.parse import urlsplit
-
 from django.contrib import messages
 from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
 from django.http import HttpResponse, QueryDict
@@ -16,6 +14,7 @@ from django.views.decorators.http import require_http_methods
 from devices.models import Device
 from telite.money import format_money
 from telite.permissions import MANAGERS, STAFF, is_manager, post_only, role_required
+from telite.urls_util import is_id, split_sent_url
 
 from .. import services
 from ..forms import CloseDeviceForm, DeliverForm, PaymentForm, ReopenForm, ReturnForm
@@ -114,7 +113,7 @@ def delivery_row_context(device: Device, **extra) -> dict:
 def _close_page(request):
     """Where /close_device opened as a page goes: the device it names, else the devices."""
     device = request.GET.get("device", "")
-    if device.isdigit() and Device.objects.filter(pk=device).exists():
+    if is_id(device) and Device.objects.filter(pk=device).exists():
         return reverse("devices:service", args=[device])
     return reverse("devices:device_list")
 
@@ -232,10 +231,7 @@ def _query_of(url: str | None) -> str:
     """The query string of the page htmx says it is on (a header the browser sends, so
     anything may come: a malformed address gives no filters rather than an error after the
     payment was saved)."""
-    try:
-        return urlsplit(url or "").query
-    except ValueError:
-        return ""
+    return split_sent_url(url).query
 
 
 def _payment_fragment(request, device, target, **extra) -> HttpResponse:

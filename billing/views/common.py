@@ -7,14 +7,16 @@ from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme
 
 from devices.models import Device
+from telite.urls_util import is_own_page
 
 PAGE_SIZE = 25
 
 
 def safe_next(request, default: str) -> str:
-    """Where to go back to: the form's ``next`` if it is one of our own pages."""
+    """Where to go back to: the form's ``next`` if it is one of our own pages (a path: an
+    edited "?next=abc" would be read as a route name, after the action was saved)."""
     target = request.POST.get("next") or request.GET.get("next") or ""
-    if target and url_has_allowed_host_and_scheme(
+    if is_own_page(target) and url_has_allowed_host_and_scheme(
         target, allowed_hosts={request.get_host()}, require_https=request.is_secure()
     ):
         return target

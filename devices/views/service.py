@@ -13,6 +13,7 @@ from billing.selectors import live_bill
 from telite.forms_util import add_service_errors
 from telite.pagecache import cached_page
 from telite.permissions import MANAGERS, STAFF, is_manager, post_only, role_required
+from telite.urls_util import is_id
 
 from ..forms import PhotoForm, ReassignForm, ServiceForm, SparePartForm
 from ..models import Device, DevicePhoto, SparePart
@@ -119,7 +120,7 @@ def _service_page(
     if editing is None:
         # ?part=<id>: that part's row open for a correction (Edit without JavaScript).
         asked = request.GET.get("part", "")
-        editing = int(asked) if asked.isdigit() and len(asked) < 12 else None
+        editing = int(asked) if is_id(asked) else None
     context = _parts_context(
         device,
         can_edit=can_edit_service(request.user, device),
