@@ -8,6 +8,7 @@ from django.db.models import Q
 from django.utils import timezone
 
 from accounts.models import User
+from devices.workflow import check_promise_horizon
 from telite.forms_util import MoneyField, add_service_errors, reversed_range
 from telite.phone import normalize_phone
 
@@ -48,6 +49,9 @@ def _check_follow_up(value, before=None):
     # A date already in the past is only accepted if it was there before (editing other fields).
     if value and value != before and value < timezone.localdate():
         raise forms.ValidationError("Pick today or a later date for the next follow-up.")
+    if value != before:
+        # 9999-12-31 is a slip of the keyboard, and the lead would never come up again.
+        check_promise_horizon(value)
     return value
 
 

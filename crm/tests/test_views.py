@@ -175,6 +175,14 @@ def test_refused_create_keeps_what_was_typed_and_says_what_is_wrong(client_for, 
     assert not Lead.objects.exists()
 
 
+def test_a_follow_up_years_away_is_refused_as_a_slip_of_the_keyboard(client_for, front_desk):
+    response = client_for(front_desk).post(
+        reverse("crm:lead_create"), _form(follow_up_date="9999-12-31")
+    )
+    assert "Pick a date within a year" in response.context["form"].errors["follow_up_date"][0]
+    assert not Lead.objects.exists()
+
+
 def test_a_new_follow_up_in_the_past_is_refused(client_for, front_desk):
     yesterday = timezone.localdate() - datetime.timedelta(days=1)
     response = client_for(front_desk).post(
