@@ -492,3 +492,26 @@ def test_an_inspection_bill_is_signed_for_a_device_back_unrepaired(
     assert "in good condition" not in page
     # The refund of the advance's rest is listed with its reason under a heading that fits.
     assert "Reference or reason" in page and "Refund, UPI" in page
+
+
+@pytest.mark.parametrize("length", [1760, 2000])
+def test_a_long_account_of_the_work_starts_on_the_first_page_and_runs_over(
+    make_device, technician, tmp_path, length
+):
+    from billing.views.bills import bill_context
+    from devices.models import Service
+
+    device = make_device(labour="450", parts=[("Hinge", 1, "10.00")])
+    work = ("Replaced many things. " * 100)[:length].strip()
+    Service.objects.filter(device=device).update(work_done=work)
+    bill = services.bill_close(device=device, by=technician)
+    path = tmp_path / "bill.pdf"
+    path.write_bytes(bill_pdf_module.render_bill_pdf(bill_context(bill)))
+    first = subprocess.run(
+        ["pdftotext", "-f", "1", "-l", "1", "-layout", str(path), "-"],
+        capture_output=True,
+        check=True,
+        text=True,
+    ).stdout
+    # Not a first page of headers alone with every line pushed to the next.
+    assert "Labour: Replaced many things." in first
