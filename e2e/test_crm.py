@@ -154,3 +154,19 @@ def test_a_double_tap_on_save_sends_the_form_once(screen, front_desk, password, 
     expect(page.get_by_role("heading", name="Impatient Clerk Ltd")).to_be_visible()
     page.wait_for_timeout(1500)  # time for a second post to have been saved, if sent
     assert Lead.objects.filter(name="Impatient Clerk Ltd").count() == 1
+
+
+def test_leaving_a_lead_with_only_a_new_status_chosen_asks_first(screen, front_desk, password):
+    from crm.tests.factories import LeadFactory
+
+    lead = LeadFactory(name="Status Only Ltd")
+    clerk = screen("clerk")
+    clerk.login("desk", password)
+    page = clerk.go(f"/crm/{lead.pk}/edit/")
+    page.get_by_label("Status").select_option(label="Qualified")
+    asked = []
+    page.once("dialog", lambda dialog: (asked.append(dialog.type), dialog.dismiss()))
+    page.get_by_role("link", name="Leads").first.click()
+    page.wait_for_timeout(500)
+    assert asked == ["beforeunload"]
+    expect(page.get_by_label("Status")).to_have_value("qualified")

@@ -83,10 +83,17 @@ def test_manager_assigns_technician_adds_two_parts_removes_one_and_closes_the_re
     saved = labour.input_value()
     labour.fill("900")
     page.get_by_role("button", name="Close repair & issue bill").click()
-    expect(page.get_by_role("alert").filter(has_text="Save the service first")).to_be_visible()
+    expect(page.get_by_role("alert").filter(has_text="Save first")).to_be_visible()
     assert not Bill.objects.filter(device=device).exists()
     tech.shot("close_waits_for_save")
     labour.fill(saved)  # back to what is saved
+
+    # A part typed but not added waits too: it would be missing from the bill.
+    parts.get_by_label("Part").fill("Fan")
+    page.get_by_role("button", name="Close repair & issue bill").click()
+    expect(page.get_by_role("alert").filter(has_text="Save first")).to_be_visible()
+    assert not Bill.objects.filter(device=device).exists()
+    parts.get_by_label("Part").fill("")
 
     page.get_by_role("button", name="Close repair & issue bill").click()
     bill = Bill.objects.get(device=device)
@@ -129,6 +136,16 @@ def test_adding_photos_with_unsaved_service_edits_asks_before_they_are_lost(
     assert asked == ["beforeunload"]
     expect(page.get_by_label("Diagnosis")).to_have_value("Hinge cracked, lid loose")
     assert not device.photos.exists()
+    # A save the server refused shows what was typed, still unsaved: leaving asks too.
+    page.get_by_label("Labour charge").fill("abc")
+    page.get_by_role("button", name="Save service").click()
+    expect(page.get_by_label("Labour charge")).to_have_class(re.compile("is-invalid"))
+    asked_again = []
+    page.once("dialog", lambda dialog: (asked_again.append(dialog.type), dialog.dismiss()))
+    page.get_by_role("link", name="All devices").click()
+    page.wait_for_timeout(500)
+    assert asked_again == ["beforeunload"]
+    page.get_by_label("Labour charge").fill("0")
     # Saving first, then adding the photo, asks nothing.
     page.get_by_role("button", name="Save service").click()
     expect(page.get_by_role("alert").filter(has_text="saved")).to_be_visible()

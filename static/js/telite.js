@@ -1,20 +1,37 @@
 // TELITE's own behaviour in the browser; everything else is htmx and Bootstrap.
 
-// A form with data-needs-saved="#other-form" waits until that form has no unsaved edits:
-// closing a repair bills the saved service, so labour typed but not saved would be lost.
+// A form with data-needs-saved="#service-form, #parts form" waits until those forms have
+// no unsaved edits: closing a repair bills the saved service and parts, so labour, a part
+// or a correction typed but not saved would be missing from the bill.
 (function () {
+  // Unsaved: a box, list or tick changed since the page came, or a form the server sent
+  // back refused (data-refused): what it shows was typed, and is not saved.
   function unsaved(form) {
+    if (form.hasAttribute("data-refused")) return true;
     return Array.from(form.elements).some(function (field) {
-      return field.type !== "hidden" && "defaultValue" in field &&
-        field.value !== field.defaultValue;
+      if (field.type === "hidden" || field.type === "submit") return false;
+      if (field.type === "checkbox" || field.type === "radio") {
+        return field.checked !== field.defaultChecked;
+      }
+      if (field.tagName === "SELECT") {
+        // With no option marked selected in the page, the browser shows the first one.
+        var options = Array.from(field.options);
+        var marked = options.some(function (option) { return option.defaultSelected; });
+        return options.some(function (option, index) {
+          var initially = marked ? option.defaultSelected : index === 0 && !field.multiple;
+          return option.selected !== initially;
+        });
+      }
+      return "defaultValue" in field && field.value !== field.defaultValue;
     });
   }
 
   document.addEventListener("submit", function (event) {
     var form = event.target;
     var selector = form.dataset && form.dataset.needsSaved;
-    var other = selector && document.querySelector(selector);
-    if (!other || !unsaved(other)) return;
+    if (!selector) return;
+    var other = Array.from(document.querySelectorAll(selector)).find(unsaved);
+    if (!other) return;
     event.preventDefault();
     event.stopImmediatePropagation();
     var note = form.querySelector("[data-unsaved-note]");
@@ -39,6 +56,9 @@
     if (dirty) {
       event.preventDefault();
       event.returnValue = "";
+      // If the answer is "Stay", the form that was being sent may be sent again at once:
+      // the double-tap guard below must not take that second click for a double tap.
+      document.querySelectorAll("form").forEach(function (form) { form.telitePostedAt = 0; });
     }
   });
 })();
