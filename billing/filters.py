@@ -105,17 +105,18 @@ class DeliveryFilter(_BalanceMixin, _DeviceSearchMixin):
         form = DateRangeForm
 
 
-def paid_for_q(value: str, *, reference: bool = True) -> Q:
-    """Money (payments, or refunds with ``reference=False``) of the devices a search finds
-    (job number, bill number, WhatsApp number, customer name, serial), or a payment whose
-    reference holds the text (a UPI or card reference read off the customer's phone)."""
+def paid_for_q(value: str, *, payment: str = "") -> Q:
+    """Money of the devices a search finds (job number, bill number, WhatsApp number,
+    customer name, serial), or of a payment whose reference holds the text (a UPI or card
+    reference read off the customer's phone). ``payment``: the path from the rows filtered
+    to that payment ("" for payments, "reverses__" for refunds, whose reversals of a payment
+    found by its reference must be netted off with it)."""
     value = (value or "").strip()
     if not value:
         return Q()
-    query = Q(device__in=search_devices(Device.objects.all(), value).values("pk"))
-    if reference:
-        query |= Q(reference__icontains=value)
-    return query
+    return Q(device__in=search_devices(Device.objects.all(), value).values("pk")) | Q(
+        **{f"{payment}reference__icontains": value}
+    )
 
 
 class PaymentFilter(django_filters.FilterSet):
@@ -144,7 +145,7 @@ def refunds_in(refunds, data: dict):
     """The refunds of the search, period and mode a ``PaymentFilter`` was given (for its
     totals)."""
     if data.get("q"):
-        refunds = refunds.filter(paid_for_q(data["q"], reference=False))
+        refunds = refunds.filter(paid_for_q(data["q"], payment="reverses__"))
     if data.get("received_after"):
         refunds = refunds.filter(refunded_at__gte=day_start(data["received_after"]))
     if data.get("received_before"):

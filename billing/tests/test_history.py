@@ -220,6 +220,21 @@ def test_payment_list_finds_one_customers_payments_by_job_name_number_or_referen
     assert [p.pk for p in by_reference] == [upi.pk]
 
 
+def test_a_payment_found_by_its_reference_is_netted_off_by_its_reversal(
+    make_device, client_for, front_desk, manager
+):
+    device = make_device(status=DeviceStatus.RECEIVED)
+    wrong = services.payment_record(
+        device=device, amount="600", mode="upi", reference="UTR 4471 9920", by=front_desk
+    )
+    services.payment_reverse(payment=wrong, by=manager, reason="Typed twice")
+    url = reverse("billing:payment_list")
+    for typed in ("4471", device.job_number):
+        totals = client_for(manager).get(url, {"q": typed}).context["totals"]
+        # Nothing was received: the only payment was taken back.
+        assert (totals["received"], totals["reversed"]) == (0, wrong.amount), typed
+
+
 def test_payment_list_nets_refunds_off_what_was_received(make_device, client_for, front_desk):
     from telite.money import format_money
 
