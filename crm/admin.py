@@ -83,6 +83,14 @@ class LeadAdminForm(forms.ModelForm):
 @admin.register(Lead)
 class LeadAdmin(GuardedHistoryAdmin):
     form = LeadAdminForm
+
+    def get_deleted_objects(self, objs, request):
+        """A lead entered by mistake is deleted with its timeline. Timeline entries cannot be
+        deleted on their own (``LeadNoteAdmin``), which the admin would otherwise count as a
+        missing right to delete the lead at all."""
+        deleted, counts, perms_needed, protected = super().get_deleted_objects(objs, request)
+        perms_needed.discard(LeadNote._meta.verbose_name)
+        return deleted, counts, perms_needed, protected
     list_display = (
         "name",
         "phone_display",

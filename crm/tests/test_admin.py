@@ -159,3 +159,17 @@ def test_marking_a_lead_lost_in_the_admin_needs_a_reason(client_for, manager):
     assert (lead.status, lead.lost_reason) == (LeadStatus.LOST, "Bought a new laptop instead")
     entry = LeadNote.objects.get(lead=lead)
     assert (entry.to_status, entry.text) == (LeadStatus.LOST, "Bought a new laptop instead")
+
+
+@pytest.mark.parametrize("who", ["manager", "owner"])
+def test_a_lead_entered_by_mistake_is_deleted_with_its_timeline(client_for, request, who):
+    from crm.services import lead_create
+
+    user = request.getfixturevalue(who)
+    lead = lead_create(
+        by=user, name="Test entry", phone="98450 12345", source="walk_in", requirement="typo"
+    )
+    assert lead.notes.exists()  # "Lead taken."
+    client_for(user).post(reverse("admin:crm_lead_delete", args=[lead.pk]), {"post": "yes"})
+    assert not Lead.objects.filter(pk=lead.pk).exists()
+    assert not LeadNote.objects.filter(lead_id=lead.pk).exists()
