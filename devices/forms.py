@@ -235,6 +235,8 @@ class SparePartForm(forms.ModelForm):
     # One key per rendered form (see ``part_add``). Not required: a page opened before the
     # key existed still adds its part, only without the double-post guard.
     idempotency_key = forms.UUIDField(required=False, widget=forms.HiddenInput, initial=uuid.uuid4)
+    # A correction's form: the part as it showed it (devices.services.part_change).
+    was = forms.CharField(required=False, widget=forms.HiddenInput)
 
     class Meta:
         model = SparePart

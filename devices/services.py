@@ -339,15 +339,21 @@ def _part_values(name, quantity, unit_cost) -> tuple[str, int, Decimal]:
     return name, int(quantity), price
 
 
-def _part_text(part: SparePart) -> str:
+def part_text(part: SparePart) -> str:
+    """A part as the timeline and the correction form name it: "Fan × 2 at ₹300.00"."""
     return f"{part.name} × {part.quantity} at {format_money(part.unit_cost)}"
 
 
 @transaction.atomic
-def part_change(*, part: SparePart, by, name: str, quantity: int, unit_cost) -> SparePart:
+def part_change(
+    *, part: SparePart, by, name: str, quantity: int, unit_cost, was: str | None = None
+) -> SparePart:
     """Correct a spare part of a device in the workshop (a wrong quantity, price or name)
     in place: it keeps its place on the job and on the bill, and the timeline records what
-    it was and what it is now. Sending the same values again changes nothing."""
+    it was and what it is now. Sending the same values again changes nothing.
+
+    ``was``: the part as the form showed it (``part_text``); if someone corrected it since,
+    nothing is saved, so a form opened earlier does not silently undo their correction."""
     locked = _lock_open_device(part.service.device, "its spare parts")
     part = SparePart.objects.filter(pk=part.pk, service__device=locked).first()
     if part is None:
@@ -355,7 +361,13 @@ def part_change(*, part: SparePart, by, name: str, quantity: int, unit_cost) -> 
     name, quantity, price = _part_values(name, quantity, unit_cost)
     if (name, quantity, price) == (part.name, part.quantity, part.unit_cost):
         return part
-    before = _part_text(part)
+    before = part_text(part)
+    if was and was != before:
+        raise ValidationError(
+            f"Someone corrected this part meanwhile: it is now {before}. Nothing was saved; "
+            "check it and correct it again if it is still wrong.",
+            code="changed",
+        )
     service = service_of(locked)
     others = service.parts.exclude(pk=part.pk)
     line = SparePart(quantity=quantity, unit_cost=price).line_total
@@ -367,7 +379,7 @@ def part_change(*, part: SparePart, by, name: str, quantity: int, unit_cost) -> 
         kind=Kind.PART_CHANGED,
         by=by,
         from_value=before[:200],
-        to_value=_part_text(part)[:200],
+        to_value=part_text(part)[:200],
         note=f"{format_money(part.line_total)} in all",
     )
     return part

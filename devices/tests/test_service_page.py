@@ -674,3 +674,32 @@ def test_a_part_refused_without_javascript_says_why_on_the_page(client_for, tech
     said = " ".join(str(m) for m in response.context["messages"])
     assert "The part was not added" in said and "at least 1" in said
     assert not SparePart.objects.exists()
+
+
+@pytest.mark.django_db
+def test_a_correction_from_a_row_opened_before_anothers_correction_is_refused(
+    client_for, technician, manager, job
+):
+    part = part_add(device=job, by=technician, name="Hinge set", quantity=2, unit_cost="600")
+    tech = client_for(technician)
+    opened = tech.get(reverse("devices:part_change", args=[job.pk, part.pk]), **HTMX)
+    shown = opened.context["change_form"]["was"].value()
+    # Meanwhile the manager corrects the price from a row of their own.
+    boss_row = client_for(manager).get(
+        reverse("devices:part_change", args=[job.pk, part.pk]), **HTMX
+    )
+    _change(
+        client_for(manager),
+        job,
+        part,
+        quantity="2",
+        unit_cost="550",
+        was=boss_row.context["change_form"]["was"].value(),
+    )
+    # The technician saves the quantity from the row opened before: refused, price kept.
+    response = _change(tech, job, part, quantity="1", unit_cost="600", was=shown)
+    assert "Someone corrected this part meanwhile" in response.text
+    assert "Hinge set × 2 at ₹550.00" in response.text
+    part.refresh_from_db()
+    assert (part.quantity, part.unit_cost) == (2, Decimal("550.00"))
+    assert job.events.filter(kind=Kind.PART_CHANGED).count() == 1

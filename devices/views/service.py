@@ -20,7 +20,7 @@ from ..models import Device, DevicePhoto, SparePart
 from ..selectors import device_for_service, device_timeline, service_parts
 from ..services import part_add as add_part
 from ..services import part_change as change_part
-from ..services import part_remove, service_totals, service_update
+from ..services import part_remove, part_text, service_totals, service_update
 from ..services import photos_add as add_photos
 from .common import error_text
 
@@ -59,7 +59,9 @@ def _parts_context(
         if part is None:
             editing = None  # removed meanwhile, or another job's part
         else:
-            change_form = SparePartForm(instance=part, prefix="change")
+            change_form = SparePartForm(
+                instance=part, prefix="change", initial={"was": part_text(part)}
+            )
     # Closed: the bill may differ from the work (a discount, a manager's correction), and
     # the card must not quote the work's total as what the customer pays.
     bill = None if device.is_open else live_bill(device)
@@ -285,7 +287,9 @@ def part_change(request, pk, part_id):
         )
         return render(request, "devices/_parts.html", context)
     form = SparePartForm(request.POST, prefix="change")
-    changed, error = _part_service(form, change_part, part=part, by=request.user)
+    changed, error = _part_service(
+        form, change_part, fields=(*PART_FIELDS, "was"), part=part, by=request.user
+    )
     if changed is not None or error:
         form = None  # saved, or the part is gone: no row to keep open
     refused = form is not None
