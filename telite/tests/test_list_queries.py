@@ -69,13 +69,16 @@ def _queries(client, url) -> int:
     return len(ctx)
 
 
-def test_lists_run_the_same_queries_for_a_full_page_and_for_twice_as_many_rows(
+def test_lists_run_a_fixed_number_of_queries_from_a_few_rows_to_a_full_page(
     client_for, owner, technician, front_desk, manager
 ):
     client = client_for(owner)
-    # More than a page on every list (the due balances are two a round), then twice that.
+    _jobs(1, technician=technician, front_desk=front_desk, manager=manager)
+    few = {url: _queries(client, url) for url in PAGES}
+    # More than a page on every list (the due balances are two a round).
     _jobs(13, technician=technician, front_desk=front_desk, manager=manager)
     full = {url: _queries(client, url) for url in PAGES}
-    _jobs(13, technician=technician, front_desk=front_desk, manager=manager)
-    doubled = {url: _queries(client, url) for url in PAGES}
-    assert doubled == full
+    # A full first page may add one query, the count of all rows (a first page with room to
+    # spare is counted from its own rows); anything done per row would add 25.
+    grown = {url: full[url] - few[url] for url in PAGES if not 0 <= full[url] - few[url] <= 1}
+    assert grown == {}
