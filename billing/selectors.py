@@ -204,6 +204,8 @@ def payment_totals(payment_qs, refund_qs) -> dict:
     A reversal (a payment entered by mistake, ``Refund.reverses``) is no refund: no money
     went back. It comes off the received money of its mode, as a correcting entry on the
     day it is made, so each mode's figure is what the drawer or the account really took.
+    Refunds (money handed back) are listed beside each mode with its net: what the cash
+    drawer, say, should hold.
     """
     by_mode = {
         row["mode"]: row
@@ -216,18 +218,29 @@ def payment_totals(payment_qs, refund_qs) -> dict:
         .values("mode")
         .annotate(total=Sum("amount"), n=Count("pk"))
     }
-    refunded = refund_qs.filter(reverses__isnull=True).aggregate(s=Sum("amount"))["s"] or ZERO
+    refunded_by_mode = {
+        row["mode"]: row["total"]
+        for row in refund_qs.filter(reverses__isnull=True)
+        .order_by()
+        .values("mode")
+        .annotate(total=Sum("amount"))
+    }
+    refunded = sum(refunded_by_mode.values(), start=ZERO)
     modes = []
     for mode, label in Payment.Mode.choices:
         taken, undone = by_mode.get(mode, {}), reversed_by_mode.get(mode, {})
+        total = (taken.get("total") or ZERO) - (undone.get("total") or ZERO)
+        handed_back = refunded_by_mode.get(mode) or ZERO
         modes.append(
             {
                 "mode": mode,
                 "label": label,
-                "total": (taken.get("total") or ZERO) - (undone.get("total") or ZERO),
+                "total": total,
                 # Payments taken in the period (a reversal corrects the amount, on its own
                 # day, which may not be the payment's).
                 "count": taken.get("n") or 0,
+                "refunded": handed_back,
+                "net": total - handed_back,
             }
         )
     received = sum((m["total"] for m in modes), start=ZERO)

@@ -252,6 +252,10 @@ def test_payment_list_nets_refunds_off_what_was_received(make_device, client_for
     assert (totals["received"], totals["refunded"]) == (received, refund.amount)
     assert totals["net"] == received - refund.amount
     assert f"net <strong>{format_money(received - refund.amount)}</strong>" in response.text
+    # The cash card says what the drawer should hold: the cash taken less the cash handed back.
+    cash = next(m for m in totals["modes"] if m["mode"] == "cash")
+    assert (cash["refunded"], cash["net"]) == (refund.amount, cash["total"] - refund.amount)
+    assert f'net <strong class="text-body">{format_money(cash["net"])}</strong>' in response.text
 
 
 def test_payment_list_query_count_does_not_grow_with_rows(
