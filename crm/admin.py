@@ -91,6 +91,7 @@ class LeadAdmin(GuardedHistoryAdmin):
         deleted, counts, perms_needed, protected = super().get_deleted_objects(objs, request)
         perms_needed.discard(LeadNote._meta.verbose_name)
         return deleted, counts, perms_needed, protected
+
     list_display = (
         "name",
         "phone_display",

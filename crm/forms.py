@@ -101,6 +101,10 @@ class LeadForm(forms.ModelForm):
         self.fields["name"].widget.attrs["autofocus"] = not editing and not self.is_bound
         self.fields["source"].choices = [("", "How did they reach us?"), *LeadSource.choices]
         self.fields["source"].error_messages["required"] = "Choose how they reached us."
+        self.fields["name"].error_messages["required"] = "Enter the person's name."
+        self.fields["phone"].error_messages["required"] = (
+            "Enter their WhatsApp number, e.g. 98450 12345."
+        )
         self.fields["requirement"].error_messages["required"] = (
             "Say what they want, e.g. laptop screen replacement."
         )

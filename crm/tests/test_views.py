@@ -175,6 +175,16 @@ def test_refused_create_keeps_what_was_typed_and_says_what_is_wrong(client_for, 
     assert not Lead.objects.exists()
 
 
+def test_a_lead_without_name_or_number_is_refused_in_the_shops_words(client_for, front_desk):
+    form = (
+        client_for(front_desk)
+        .post(reverse("crm:lead_create"), _form(name="", phone=""))
+        .context["form"]
+    )
+    assert form.errors["name"] == ["Enter the person's name."]
+    assert form.errors["phone"] == ["Enter their WhatsApp number, e.g. 98450 12345."]
+
+
 def test_a_follow_up_years_away_is_refused_as_a_slip_of_the_keyboard(client_for, front_desk):
     response = client_for(front_desk).post(
         reverse("crm:lead_create"), _form(follow_up_date="9999-12-31")

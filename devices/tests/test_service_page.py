@@ -505,7 +505,7 @@ def test_photos_are_served_only_to_logged_in_staff(client_for, anonymous, front_
     response = client.post(
         reverse("devices:photos_add", args=[job.pk]), {"photos": [image_upload()]}, follow=True
     )
-    assert "1 photo(s) added" in response.content.decode()
+    assert "1 photo added" in response.content.decode()
     photo = DevicePhoto.objects.get()
     url = reverse("devices:photo", args=[photo.pk])
     assert anonymous.get(url).status_code == 302

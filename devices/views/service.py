@@ -305,7 +305,7 @@ def part_change(request, pk, part_id):
         messages.error(request, error)
     else:
         messages.success(request, f"{part.name} corrected on {device.job_number}.")
-    return redirect("devices:service", pk=device.pk)
+    return redirect(reverse("devices:service", args=[device.pk]) + "#parts")
 
 
 @role_required(STAFF)
@@ -321,7 +321,11 @@ def photos_add(request, pk):
         except ValidationError as exc:
             messages.error(request, error_text(exc))
         else:
-            messages.success(request, f"{len(stored)} photo(s) added to {device.job_number}.")
+            count = len(stored)
+            messages.success(
+                request,
+                f"{count} photo{'' if count == 1 else 's'} added to {device.job_number}.",
+            )
     else:
         messages.error(
             request,
