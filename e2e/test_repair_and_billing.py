@@ -170,15 +170,19 @@ def test_technician_corrects_a_parts_quantity_without_a_reload(
     parts = page.locator("#parts")
     expect(page.locator("#running-total")).to_have_text("₹1,200.00")
     with tech.without_reload():
+        # Half-typed in the add boxes: opening a correction keeps it.
+        parts.locator("#part-name").fill("Screws")
         parts.get_by_role("link", name="Correct Hinge set").click()
         quantity = parts.get_by_label("Qty").first
         expect(quantity).to_have_value("2")
+        expect(parts.locator("#part-name")).to_have_value("Screws")
         tech.shot("part_correcting")
         quantity.fill("1")
         parts.get_by_role("button", name="Save").click()
         expect(parts.get_by_role("row", name="Hinge set")).to_contain_text("₹600.00")
         expect(page.locator("#running-total")).to_have_text("₹600.00")
         expect(page.locator("#timeline")).to_contain_text("Spare part corrected")
+        expect(parts.locator("#part-name")).to_have_value("Screws")
     tech.shot("part_corrected")
 
 

@@ -703,3 +703,28 @@ def test_a_correction_from_a_row_opened_before_anothers_correction_is_refused(
     part.refresh_from_db()
     assert (part.quantity, part.unit_cost) == (2, Decimal("550.00"))
     assert job.events.filter(kind=Kind.PART_CHANGED).count() == 1
+
+
+@pytest.mark.django_db
+def test_adding_a_part_keeps_a_correction_row_open_with_what_was_typed(client_for, technician, job):
+    part = part_add(device=job, by=technician, name="Hinge set", quantity=2, unit_cost="600")
+    response = client_for(technician).post(
+        reverse("devices:part_add", args=[job.pk]),
+        {
+            "name": "Screws",
+            "quantity": "4",
+            "unit_cost": "5",
+            # The open correction row, sent along by htmx (hx-include).
+            "editing": str(part.pk),
+            "change-name": "Hinge set",
+            "change-quantity": "1",
+            "change-unit_cost": "600",
+        },
+        **HTMX,
+    )
+    assert SparePart.objects.filter(service__device=job, name="Screws").exists()
+    assert response.context["editing_part"] == part.pk
+    assert 'name="change-quantity"' in response.text
+    assert response.context["change_form"]["quantity"].value() == "1"
+    part.refresh_from_db()
+    assert part.quantity == 2  # the correction itself is not saved until its own Save

@@ -54,14 +54,13 @@ def _parts_context(
     ``change_form``, refused values and errors included), for an editor only."""
     service, parts = service_parts(device)
     editing = editing if can_edit and device.is_open else None
-    if editing is not None and change_form is None:
-        part = next((p for p in parts if p.pk == editing), None)
-        if part is None:
-            editing = None  # removed meanwhile, or another job's part
-        else:
-            change_form = SparePartForm(
-                instance=part, prefix="change", initial={"was": part_text(part)}
-            )
+    part = next((p for p in parts if p.pk == editing), None)
+    if part is None:
+        editing = change_form = None  # removed meanwhile, or another job's part
+    elif change_form is None:
+        change_form = SparePartForm(
+            instance=part, prefix="change", initial={"was": part_text(part)}
+        )
     # Closed: the bill may differ from the work (a discount, a manager's correction), and
     # the card must not quote the work's total as what the customer pays.
     bill = None if device.is_open else live_bill(device)
@@ -196,6 +195,25 @@ def _parts_response(request, device, **kwargs):
 PART_FIELDS = ("name", "quantity", "unit_cost")
 
 
+def _typed_elsewhere(data) -> dict:
+    """What the other spare-part form of the card held when one of them was sent (htmx
+    sends both, ``hx-include``): the card is drawn again with it, not emptied. The "add"
+    boxes, and a correction row left open (``editing``) with what was typed in it."""
+    kept = {}
+    if any(name in data for name in PART_FIELDS):
+        kept["part_form"] = SparePartForm(
+            initial={name: data.get(name, "") for name in (*PART_FIELDS, "idempotency_key")}
+        )
+    editing = data.get("editing", "")
+    if is_id(editing):
+        kept["editing"] = int(editing)
+        kept["change_form"] = SparePartForm(
+            prefix="change",
+            initial={name: data.get(f"change-{name}", "") for name in (*PART_FIELDS, "was")},
+        )
+    return kept
+
+
 def _part_service(form, action, *, fields=PART_FIELDS, **target):
     """``action`` (adding or correcting a spare part) with ``form``'s cleaned ``fields``:
     (the part, None), or (None, None) with the refusal on the form's fields, or (None, a
@@ -230,7 +248,9 @@ def part_add(request, pk):
         form = None
         if not request.htmx:
             messages.success(request, f"{part.name} added to {device.job_number}.")
-    response = _parts_response(request, device, part_form=form, error=error)
+    kept = _typed_elsewhere(request.POST)
+    kept.pop("part_form", None)  # the add form is this one
+    response = _parts_response(request, device, part_form=form, error=error, **kept)
     if response is not None:
         return response
     if error or (form is not None and form.errors):
@@ -283,7 +303,10 @@ def part_change(request, pk, part_id):
             return redirect(f"{reverse('devices:service', args=[pk])}?part={part.pk}#parts")
         editing = None if request.GET.get("cancel") else part.pk
         context = _parts_context(
-            device, can_edit=can_edit_service(request.user, device), editing=editing
+            device,
+            can_edit=can_edit_service(request.user, device),
+            editing=editing,
+            part_form=_typed_elsewhere(request.GET).get("part_form"),
         )
         return render(request, "devices/_parts.html", context)
     form = SparePartForm(request.POST, prefix="change")
@@ -294,7 +317,12 @@ def part_change(request, pk, part_id):
         form = None  # saved, or the part is gone: no row to keep open
     refused = form is not None
     response = _parts_response(
-        request, device, error=error, editing=part.pk if refused else None, change_form=form
+        request,
+        device,
+        error=error,
+        editing=part.pk if refused else None,
+        change_form=form,
+        part_form=_typed_elsewhere(request.POST).get("part_form"),
     )
     if response is not None:
         return response
