@@ -54,20 +54,31 @@ def customer_money_totals(customer_ids) -> dict[int, dict]:
         row(r["device__customer_id"]).update(
             billed=r["billed"], received=r["received"], balance=r["billed"] - r["received"]
         )
+    for customer_id, amount in _unbilled_by("device__customer_id", ids).items():
+        row(customer_id)["advance"] = amount
+    return totals
+
+
+def _unbilled_by(key: str, ids) -> dict[int, Decimal]:
+    """Money held and not yet on a bill (advances less what was refunded or reversed of
+    them), summed per ``key`` (``device_id`` or ``device__customer_id``) over ``ids``;
+    only where something is held. Two queries."""
     held: dict[int, Decimal] = {}
     for model, sign in ((Payment, 1), (Refund, -1)):
         unbilled = (
-            model.objects.filter(device__customer_id__in=ids, bill__isnull=True)
-            .values("device__customer_id")
+            model.objects.filter(**{f"{key}__in": ids}, bill__isnull=True)
+            .values(key)
             .annotate(total=Sum("amount"))
         )
         for r in unbilled:
-            key = r["device__customer_id"]
-            held[key] = held.get(key, ZERO) + sign * r["total"]
-    for customer_id, amount in held.items():
-        if amount > ZERO:
-            row(customer_id)["advance"] = amount
-    return totals
+            held[r[key]] = held.get(r[key], ZERO) + sign * r["total"]
+    return {k: amount for k, amount in held.items() if amount > ZERO}
+
+
+def unbilled_by_device(device_ids) -> dict[int, Decimal]:
+    """Per device: money held before a bill (``unbilled_money`` for many devices, two
+    queries); devices holding nothing are absent."""
+    return _unbilled_by("device_id", list(device_ids))
 
 
 def live_bill(device) -> Bill | None:

@@ -4,6 +4,7 @@ from django.shortcuts import get_object_or_404, render
 from django.views.decorators.http import require_GET
 
 from billing.models import Bill, BillStatus
+from billing.selectors import unbilled_by_device
 from devices.models import Device
 from telite.forms_util import asks_for_filters
 from telite.permissions import STAFF, role_required
@@ -43,7 +44,7 @@ def customer_detail(request, pk):
     """Every role: one customer, their devices and what they owe."""
     customer = get_object_or_404(customers_with_counts(), pk=pk)
     attach_money_totals([customer])
-    devices = (
+    devices = list(
         Device.objects.filter(customer=customer)
         .select_related("assigned_to")
         .prefetch_related(
@@ -58,6 +59,9 @@ def customer_detail(request, pk):
         )
         .order_by("-received_at", "-pk")[:DETAIL_DEVICES]
     )
+    held = unbilled_by_device(d.pk for d in devices)
+    for d in devices:
+        d.advance_held = held.get(d.pk)
     return render(
         request,
         "customers/customer_detail.html",

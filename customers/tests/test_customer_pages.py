@@ -26,6 +26,11 @@ def bill_for(device, *, value, received, seq, status=BillStatus.PARTLY_PAID):
     )
 
 
+def row_of(html, job_number):
+    """The customer page's table row for one job."""
+    return next(row for row in html.split("<tr>") if job_number in row)
+
+
 def names(response):
     return [c.name for c in response.context["page"].object_list]
 
@@ -159,7 +164,14 @@ def test_detail_says_which_job_owes_and_counts_advances_not_billed_yet(
     rows = {d.pk: d for d in response.context["devices"]}
     assert [b.number for b in rows[owing.pk].live_bills] == [bill.number]
     assert rows[waiting.pk].live_bills == []
-    assert f'{bill.number}</a><div class="text-danger fw-semibold text-nowrap">₹500.00 due' in html
+    row_html = {d.pk: row_of(html, d.job_number) for d in (owing, paid, waiting)}
+    # Each job's row: its bill's value and what is due on it, or what was paid ahead on it.
+    assert "₹2,500.00" in row_html[owing.pk] and "₹500.00 due" in row_html[owing.pk]
+    assert "₹900.00" in row_html[paid.pk] and "paid" in row_html[paid.pk]
+    assert " due" not in row_html[paid.pk]
+    assert rows[waiting.pk].advance_held == Decimal("500.00")
+    assert "Advance ₹500.00" in row_html[waiting.pk]
+    assert rows[owing.pk].advance_held is None and "Advance" not in row_html[owing.pk]
     # The list says it too, for a customer whose only money is an advance.
     ravi = CustomerFactory(name="Ravi Kumar")
     services.payment_record(
