@@ -20,6 +20,7 @@ def test_manager_assigns_technician_adds_two_parts_removes_one_and_closes_the_re
     screen, front_desk, manager, technician, password
 ):
     device = device_taken_in(by=front_desk, name="Ramesh Kumar")
+    waiting = device_taken_in(by=front_desk, whatsapp="98860 55555", name="Sunita Rao")
 
     boss = screen("manager")
     boss.login("manager", password)
@@ -34,6 +35,14 @@ def test_manager_assigns_technician_adds_two_parts_removes_one_and_closes_the_re
     with boss.without_reload():
         row.get_by_role("button", name="Assign").click()
         expect(row).to_contain_text("Assigned to Arun")
+    # The row still waiting offers Arun with the job just given to him, and the counts
+    # above and below the table are today's.
+    other_menu = page.get_by_label(f"Technician for {waiting.job_number}")
+    expect(other_menu.locator(f"option[value='{technician.pk}']")).to_have_text(
+        f"{technician.get_full_name()} (1 in repair)"
+    )
+    expect(page.locator("#unassigned-count")).to_have_text("1 unassigned")
+    expect(page.locator("#list-count")).to_have_text("1")
     boss.shot("assigned")
 
     # The technician finds the job at the top of their dashboard.

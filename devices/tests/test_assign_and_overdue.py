@@ -91,6 +91,48 @@ def test_assign_with_htmx_updates_the_unassigned_count_out_of_band(client_for, m
     html = response.content.decode()
     assert 'id="unassigned-count"' in html and 'hx-swap-oob="true"' in html
     assert "2 unassigned" in html
+    # The list's own count below the table too: it is the id the page's footer carries.
+    assert '<span id="list-count">3</span> in all' in page
+    assert '<span id="list-count" hx-swap-oob="true">2</span>' in html
+
+
+@pytest.mark.django_db
+def test_assign_with_htmx_tells_the_other_rows_the_technicians_new_load(
+    client_for, manager, technician
+):
+    import json
+
+    first, second = DeviceFactory.create_batch(2)
+    DeviceFactory(status=S.ASSIGNED, assigned_to=technician)
+    page = client_for(manager).get(ASSIGN).content.decode()
+    assert f"{technician} (1 in repair)" in page
+
+    response = client_for(manager).post(
+        ASSIGN, {"device": first.pk, "technician": technician.pk}, **HTMX
+    )
+
+    # The page's script sets this label on every row's menu (static/js/telite.js).
+    event = json.loads(response["HX-Trigger"])["telite:technician-load"]
+    assert event == {"pk": technician.pk, "label": f"{technician} (2 in repair)"}
+
+
+@pytest.mark.django_db
+def test_assign_with_htmx_from_a_filtered_list_counts_what_the_filter_shows(
+    client_for, manager, technician
+):
+    from customers.tests.factories import CustomerFactory
+
+    meera = CustomerFactory(name="Meera Nair")
+    hers, _also_hers = DeviceFactory.create_batch(2, customer=meera)
+    DeviceFactory.create_batch(2)
+
+    response = client_for(manager).post(
+        f"{ASSIGN}?q=meera", {"device": hers.pk, "technician": technician.pk}, **HTMX
+    )
+
+    html = response.content.decode()
+    assert "3 unassigned" in html  # the badge: every device waiting
+    assert '<span id="list-count" hx-swap-oob="true">1</span>' in html  # the list: Meera's
 
 
 @pytest.mark.django_db

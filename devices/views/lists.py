@@ -8,6 +8,7 @@ from django.template.defaultfilters import pluralize
 from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_GET, require_http_methods
+from django_htmx.http import trigger_client_event
 
 from customers.models import Customer
 from telite.forms_util import (
@@ -102,9 +103,13 @@ def _technicians():
     return list(active_technicians())
 
 
+def _technician_label(technician) -> str:
+    return f"{technician} ({technician.open_jobs} in repair)"
+
+
 def _technician_options(technicians):
     """Every row's technician ``<option>``s, rendered once for the page."""
-    return options_html((t.pk, f"{t} ({t.open_jobs} in repair)") for t in technicians)
+    return options_html((t.pk, _technician_label(t)) for t in technicians)
 
 
 @role_required(MANAGERS)
@@ -125,16 +130,28 @@ def device_assign(request):
             else:
                 if request.htmx:
                     # The row turns green in place; the "N unassigned" badge above the
-                    # table is swapped out-of-band so it does not keep the old count.
-                    return render(
+                    # table and the list's count below it are swapped out-of-band so they
+                    # do not keep the old counts.
+                    found, _ = _workshop_filter(request, UnassignedFilter, unassigned_devices())
+                    response = render(
                         request,
                         "devices/_assign_row.html",
                         {
                             "row": device_cells(device),
                             "done": True,
                             "unassigned_count": unassigned_devices().count(),
+                            "list_count": found.qs.count(),
                         },
                     )
+                    # The other rows' menus say how many jobs the technician now holds.
+                    held = active_technicians().filter(pk=technician.pk).first()
+                    if held is not None:
+                        trigger_client_event(
+                            response,
+                            "telite:technician-load",
+                            {"pk": held.pk, "label": _technician_label(held)},
+                        )
+                    return response
                 messages.success(request, f"{device.job_number} assigned to {technician}.")
                 # Back to the list as it was filtered (the form posts to it with its query).
                 return redirect(request.get_full_path())

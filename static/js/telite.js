@@ -214,3 +214,12 @@
     focusFirstError();
   }
 })();
+
+// A device assigned in place on the assignment list: every other row's menu gets the
+// technician's new "(N in repair)", so the next choice is made on today's load.
+document.addEventListener("telite:technician-load", function (event) {
+  var detail = event.detail || {};
+  document.querySelectorAll('select[name="technician"] option').forEach(function (option) {
+    if (option.value === String(detail.pk)) option.textContent = detail.label;
+  });
+});
