@@ -36,7 +36,7 @@ def search_devices(queryset, value: str):
 
 
 class _DeviceSearchMixin(django_filters.FilterSet):
-    q = search_filter("Job no., bill no., WhatsApp, name or serial")
+    q = search_filter("Job/bill no., phone, name, serial, model")
     technician = technician_filter()
 
     def search(self, queryset, name, value):

@@ -36,7 +36,8 @@ def ids_or_none(queryset, field: str = "pk") -> list | None:
 
 def device_search(queryset, value: str, *, also: Q | None = None):
     """Job number, WhatsApp number in any written form, customer name, serial number,
-    and whatever ``also`` adds (billing adds the bill number).
+    brand and model ("dell 3511" finds a Dell Inspiron 3511), and whatever ``also`` adds
+    (billing adds the bill number).
 
     Customers are looked up first, on their own table (trigram indexes on PostgreSQL),
     so that the device query is an OR of indexed device conditions and
@@ -60,10 +61,25 @@ def device_search(queryset, value: str, *, also: Q | None = None):
             by_customer |= phone
     else:
         by_customer = Q(customer_id__in=customers)
-    query = Q(job_number__icontains=value) | Q(serial_number__icontains=value) | by_customer
+    query = (
+        Q(job_number__icontains=value)
+        | Q(serial_number__icontains=value)
+        | by_customer
+        | brand_or_model_q(value)
+    )
     if also is not None:
         query |= also
     return queryset.filter(query)
+
+
+def brand_or_model_q(value: str) -> Q:
+    """Every word of ``value`` in the device's brand or its model, in any order: "hp
+    pavilion", "pavilion 15", "ThinkPad". Each word is one ``icontains`` per column, which
+    the trigram indexes serve on PostgreSQL."""
+    found = Q()
+    for word in value.split():
+        found &= Q(brand__icontains=word) | Q(model__icontains=word)
+    return found
 
 
 def technician_filter(**kwargs) -> ListedModelChoiceFilter:
@@ -88,7 +104,7 @@ class FlagFilter(django_filters.Filter):
 
 
 class DeviceFilter(django_filters.FilterSet):
-    q = search_filter("Job no., bill no., phone, name or serial")
+    q = search_filter("Job/bill no., phone, name, serial, model")
     status = django_filters.ChoiceFilter(
         choices=DeviceStatus.choices,
         empty_label="Any status",

@@ -216,6 +216,19 @@ def test_search_finds_a_device_by_its_bill_number(client, technician):
 
 
 @pytest.mark.django_db
+def test_search_finds_a_device_by_its_brand_and_model_words_in_any_order(client):
+    inspiron = DeviceFactory(brand="Dell", model="Inspiron 15 3511")
+    latitude = DeviceFactory(brand="Dell", model="Latitude 3420")
+    thinkpad = DeviceFactory(brand="Lenovo", model="ThinkPad E14")
+    assert listed(client, q="thinkpad") == [thinkpad.job_number]
+    assert set(listed(client, q="dell")) == {inspiron.job_number, latitude.job_number}
+    assert listed(client, q="3511 dell") == [inspiron.job_number]
+    assert listed(client, q="Dell Inspiron 15") == [inspiron.job_number]
+    # Every word must be found: a brand with another brand's model is nobody's device.
+    assert listed(client, q="lenovo inspiron") == []
+
+
+@pytest.mark.django_db
 def test_search_finds_a_name_by_parts_of_its_words_in_any_order(client):
     wanted = DeviceFactory(
         customer=CustomerFactory(name="Venkataramanaiah Subrahmanya Lakshminarasimha")

@@ -16,6 +16,8 @@ SEARCH_INDEXES = {
     "customer_whatsapp_trgm_idx": ("customers_customer", "whatsapp_number"),
     "device_job_trgm_idx": ("devices_device", "upper((job_number)::text)"),
     "device_serial_trgm_idx": ("devices_device", "upper((serial_number)::text)"),
+    "device_brand_trgm_idx": ("devices_device", "upper((brand)::text)"),
+    "device_model_trgm_idx": ("devices_device", "upper((model)::text)"),
     "bill_number_trgm_idx": ("billing_bill", "upper((number)::text)"),
 }
 
