@@ -164,3 +164,54 @@ def test_a_logged_out_htmx_request_with_a_garbled_page_address_goes_to_login(cur
     )
     assert response.status_code == 200
     assert response["HX-Redirect"] == reverse("accounts:login")
+
+
+# --- unknown objects and moves the device's state refuses ---------------------------------
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        "/print_bill/999999",
+        "/print_bill/999999/pdf",
+        "/bills/device/999999/payment",
+        "/bills/device/999999/deliver",
+        "/bills/device/999999/return",
+        "/bills/device/999999/reopen",
+        "/bills/999999/correct",
+    ],
+)
+def test_unknown_objects_are_404_not_500(client_for, owner, url):
+    assert client_for(owner).get(url).status_code == 404
+
+
+@pytest.fixture
+def world(make_device, technician, front_desk):
+    ready = make_device(labour="1000")
+    services.payment_record(device=ready, amount="400", mode="cash", by=front_desk)
+    services.bill_close(device=ready, by=technician)
+    return {"ready": ready, "in_repair": make_device(labour="300")}
+
+
+def test_refused_moves_are_shown_not_500(world, client_for, owner):
+    client = client_for(owner)
+    ready = world["ready"]
+    # Return a ready device, reopen one in repair, deliver one in repair: messages, not errors.
+    assert (
+        client.post(
+            reverse("billing:return_device", args=[ready.pk]),
+            {"reason": "x", "refund_mode": "cash"},
+        ).status_code
+        == 200
+    )
+    assert (
+        client.post(
+            reverse("billing:reopen", args=[world["in_repair"].pk]), {"reason": "x"}
+        ).status_code
+        == 200
+    )
+    assert (
+        client.post(reverse("billing:deliver", args=[world["in_repair"].pk]), {}).status_code == 200
+    )
+    ready.refresh_from_db()
+    assert ready.status == DeviceStatus.READY
