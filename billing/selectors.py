@@ -3,9 +3,21 @@
 import hashlib
 from decimal import Decimal
 
-from django.db.models import Case, Count, Exists, F, OuterRef, Prefetch, Q, Sum, Value, When
+from django.db.models import (
+    Case,
+    Count,
+    Exists,
+    F,
+    OuterRef,
+    Prefetch,
+    Q,
+    Subquery,
+    Sum,
+    Value,
+    When,
+)
 
-from devices.models import Device, closed_at_expression
+from devices.models import Device, DeviceEvent, closed_at_expression
 from devices.selectors import devices_for_lists
 from telite.money import ZERO
 
@@ -163,11 +175,37 @@ def balance_due_q() -> Q:
     )
 
 
+def _told_ready_at() -> Subquery:
+    return Subquery(
+        DeviceEvent.objects.filter(
+            device=OuterRef("pk"),
+            kind=DeviceEvent.Kind.MESSAGED,
+            to_value=DeviceEvent.Message.READY,
+            at__gte=OuterRef("ready_at"),
+        )
+        .order_by("-at")
+        .values("at")[:1]
+    )
+
+
+def told_ready_at(device):
+    """When ``device``'s customer was last sent "ready for collection" since it was ready."""
+    return (
+        Device.objects.filter(pk=device.pk)
+        .annotate(told_at=_told_ready_at())
+        .values_list("told_at", flat=True)
+        .first()
+    )
+
+
 def devices_awaiting_delivery():
-    """Ready devices, longest waiting first, each with ``live_bills`` (two queries)."""
+    """Ready devices, longest waiting first, each with ``live_bills`` (two queries) and
+    ``told_at``: when the customer was last sent "ready for collection" since it was ready
+    (None if not yet)."""
     return (
         devices_for_lists()
         .filter(status=Device.Status.READY)
+        .annotate(told_at=_told_ready_at())
         .prefetch_related(_live_bills_prefetch())
         .order_by("ready_at", "pk")
     )

@@ -238,7 +238,14 @@ class DeviceEvent(models.Model):
         REFUND = "refund", "Refund paid"
         PAYMENT_REVERSED = "payment_reversed", "Payment reversed"
         BILL_CHANGED = "bill_changed", "Bill changed"
+        MESSAGED = "messaged", "Customer told on WhatsApp"
         NOTE = "note", "Note"
+
+    class Message(models.TextChoices):
+        """What a MESSAGED entry told the customer (its ``to_value``; ``devices.notify``)."""
+
+        JOB_DETAILS = "job_details", "Job details and promised date"
+        READY = "ready_to_collect", "Ready for collection"
 
     device = models.ForeignKey(Device, on_delete=models.CASCADE, related_name="events")
     kind = models.CharField("what", max_length=20, choices=Kind.choices)
@@ -268,6 +275,8 @@ class DeviceEvent(models.Model):
     def _display(self, value: str) -> str:
         if self.kind == self.Kind.DEADLINE:
             return _date_label(value)
+        if self.kind == self.Kind.MESSAGED:
+            return str(self.Message(value).label) if value in self.Message.values else value
         return _status_label(value)
 
 

@@ -18,5 +18,6 @@ urlpatterns = [
     route("device_time_overlap", views.overdue, name="overdue"),
     path("devices/", views.device_list, name="device_list"),
     path("devices/<id:pk>/slip/", views.intake_slip, name="slip"),
+    path("devices/<id:pk>/tell/<slug:kind>/", views.tell_customer, name="tell_customer"),
     path("devices/photos/<id:pk>/", views.photo, name="photo"),
 ]

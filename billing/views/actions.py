@@ -19,7 +19,7 @@ from telite.urls_util import is_id, split_sent_url
 from .. import services
 from ..forms import CloseDeviceForm, DeliverForm, PaymentForm, ReopenForm, ReturnForm
 from ..models import Refund
-from ..selectors import device_money, live_bill
+from ..selectors import device_money, live_bill, told_ready_at
 from .common import device_page, get_device, int_or_404, redirect_next, safe_next
 from .lists import delivery_summary
 from .rows import delivery_row
@@ -96,6 +96,8 @@ def actions_context(request, device: Device, **forms) -> dict:
 
 def delivery_row_context(device: Device, **extra) -> dict:
     bill = live_bill(device)
+    if not hasattr(device, "told_at"):
+        device.told_at = told_ready_at(device)
     return {
         "rows": [delivery_row(device, bill)],
         # The row's payment form only when it is opened: the list renders none.

@@ -1,6 +1,7 @@
 """Rows of the delivery and closed-history lists, worked out once in Python
 (``devices.rows`` says why)."""
 
+from devices.notify import message_kinds
 from devices.rows import device_cells
 from telite.dates import format_day
 from telite.money import format_money
@@ -38,6 +39,9 @@ def delivery_row(device, bill) -> dict:
         **device_cells(device),
         **bill_cells(device, bill),
         "days_waiting": days_since(device.ready_at),
+        # The customer sent "ready for collection" (devices.notify), with when.
+        "told": format_day(told_at) if (told_at := getattr(device, "told_at", None)) else "",
+        "tell_kinds": message_kinds(device),
         "pay_url": route_url("billing:take_payment", device.pk),
         "deliver_url": route_url("billing:deliver", device.pk),
     }

@@ -495,7 +495,7 @@ def test_job_timeline_reads_oldest_first(client_for, front_desk, manager):
             at=now - datetime.timedelta(hours=hours_ago),
         )
     html = client_for(front_desk).get(reverse("devices:service", args=[device.pk])).content.decode()
-    notes = [re.search(r'fst-italic">(\w+)<', e).group(1) for e in _timeline_entries(html)]
+    notes = [re.search(r'fst-italic"[^>]*>(\w+)<', e).group(1) for e in _timeline_entries(html)]
     assert notes == ["first", "second", "third"]
 
 

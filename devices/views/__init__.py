@@ -3,7 +3,16 @@ overdue), the service page (with spare parts and photos)."""
 
 from .intake import add_device, intake_slip
 from .lists import device_assign, device_list, overdue
-from .service import part_add, part_change, part_delete, photo, photos_add, reassign, service
+from .service import (
+    part_add,
+    part_change,
+    part_delete,
+    photo,
+    photos_add,
+    reassign,
+    service,
+    tell_customer,
+)
 
 __all__ = [
     "add_device",
@@ -18,4 +27,5 @@ __all__ = [
     "photos_add",
     "reassign",
     "service",
+    "tell_customer",
 ]

@@ -14,6 +14,7 @@ from telite.permissions import STAFF, role_required
 
 from ..forms import DEVICE_TYPES, IntakeForm
 from ..models import Device
+from ..notify import message_kinds
 from ..selectors import device_advances
 from ..services import IntakeAlreadyDone, default_due_date, device_intake
 
@@ -121,5 +122,6 @@ def intake_slip(request, pk):
             "device": device,
             "advances": advances,
             "advance_total": sum((p.amount for p in advances), Decimal("0.00")),
+            "messages_to_send": message_kinds(device),
         },
     )

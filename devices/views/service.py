@@ -15,13 +15,15 @@ from telite.pagecache import cached_page
 from telite.permissions import MANAGERS, STAFF, is_manager, post_only, role_required
 from telite.urls_util import is_id
 
+from .. import notify
 from ..forms import PhotoForm, ReassignForm, ServiceForm, SparePartForm
-from ..models import Device, DevicePhoto, SparePart
+from ..models import Device, DeviceEvent, DevicePhoto, SparePart
 from ..selectors import device_for_service, device_timeline, service_parts
 from ..services import part_add as add_part
 from ..services import part_change as change_part
 from ..services import part_remove, part_text, service_totals, service_update
 from ..services import photos_add as add_photos
+from ..workflow import record_event
 from .common import error_text
 
 
@@ -132,10 +134,14 @@ def _service_page(
     context.update(
         {
             "form": form or ServiceForm(instance=context["service"]),
-            "timeline": device_timeline(device),
+            "timeline": list(device_timeline(device)),
             "photos": list(device.photos.all()),
             "reassign_form": (reassign_form or _reassign_form(device)) if can_reassign else None,
+            "messages_to_send": notify.message_kinds(device),
         }
+    )
+    context["last_told"] = next(
+        (e for e in reversed(context["timeline"]) if e.kind == DeviceEvent.Kind.MESSAGED), None
     )
     return render(request, "devices/service.html", context, status=status)
 
@@ -181,6 +187,26 @@ def reassign(request, pk):
             messages.success(request, form.done_message(device))
             return redirect("devices:service", pk=device.pk)
     return _service_page(request, device, reassign_form=form, status=400)
+
+
+@role_required(STAFF)
+@post_only(_back_to_the_device)
+def tell_customer(request, pk, kind):
+    """Every role (SPEC §2: a ready device's customer "can be told"): WhatsApp opens with
+    the message for the device's state filled in, and its timeline says who opened which
+    message, when, and its text (``devices.notify``)."""
+    device = _device_or_404(pk)
+    if not notify.fits(device, kind):
+        # The page was open while the device moved on (closed, delivered, reopened).
+        messages.error(
+            request,
+            f"{device.job_number} is {device.get_status_display().lower()} now: that message "
+            "no longer fits, so WhatsApp was not opened. The messages below are today's.",
+        )
+        return redirect("devices:service", pk=device.pk)
+    text = notify.customer_message(device, kind)
+    record_event(device, kind=DeviceEvent.Kind.MESSAGED, to_value=kind, note=text, by=request.user)
+    return redirect(notify.whatsapp_url(device, text))
 
 
 def _parts_response(request, device, **kwargs):

@@ -481,6 +481,18 @@ ROUTES: dict[str, Route] = {
     ),
     "devices:device_list": Route(lambda w: reverse("devices:device_list"), STAFF_GET),
     "devices:slip": Route(lambda w: reverse("devices:slip", args=[w.assigned.pk]), STAFF_GET),
+    "devices:tell_customer": Route(
+        lambda w: reverse("devices:tell_customer", args=[w.ready.pk, "ready_to_collect"]),
+        POST_ONLY,
+        Post(
+            lambda w: (
+                reverse("devices:tell_customer", args=[w.ready.pk, "ready_to_collect"]),
+                {},
+            ),
+            lambda w: w.ready.events.filter(kind="messaged").count(),
+            STAFF_WRITE,
+        ),
+    ),
     "devices:photo": Route(lambda w: reverse("devices:photo", args=[w.photo.pk]), STAFF_GET),
     # Billing.
     "billing:close_device": Route(
