@@ -6,6 +6,7 @@ from django.conf import settings
 from django.core.validators import MinValueValidator
 from django.db import models
 from django.db.models import F, Q
+from django.db.models.functions import Round
 from django.utils import timezone
 from simple_history.models import HistoricalRecords
 
@@ -205,8 +206,10 @@ class Bill(TimeStampedModel):
             models.CheckConstraint(
                 condition=Q(discount__lte=F("subtotal")), name="bill_discount_within_subtotal"
             ),
+            # Rounded: SQLite subtracts decimals as floating point (600.30 - 100 is
+            # 500.29999…), PostgreSQL's numeric is exact either way.
             models.CheckConstraint(
-                condition=Q(bill_value=F("subtotal") - F("discount")),
+                condition=Q(bill_value=Round(F("subtotal") - F("discount"), 2)),
                 name="bill_total_is_subtotal_less_discount",
             ),
             models.CheckConstraint(condition=Q(bill_value__gte=0), name="bill_value_not_negative"),

@@ -24,6 +24,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
 from django.db.models import F, Q
 from django.utils import timezone
+from simple_history.utils import bulk_update_with_history
 
 from devices.models import Device, DeviceEvent, Service
 from devices.workflow import (
@@ -97,6 +98,26 @@ def _live_bill(device: Device, *, lock: bool = False) -> Bill | None:
     if lock:
         qs = qs.select_for_update()
     return qs.first()
+
+
+def _save_bill(bill: Bill, **changes) -> None:
+    """Write ``changes`` to ``bill`` (locked by the caller) with a new version, computed
+    here rather than in SQL (SQLite adds decimals as floating point: ₹500.10 + ₹100.20
+    would come out above ₹600.30 and break the balance check), and through ``save()``, so
+    that the bill's history records it (django-simple-history does not see ``update()``)."""
+    for field, value in changes.items():
+        setattr(bill, field, value)
+    bill.version += 1
+    bill.save(update_fields=[*changes, "version", "updated_at"])
+
+
+def _file_payments(payments, bill: Bill | None, by) -> None:
+    """Put ``payments`` on ``bill`` (or take them off it: None), each change kept in the
+    payment's history."""
+    payments = list(payments)
+    for payment in payments:
+        payment.bill = bill
+    bulk_update_with_history(payments, Payment, ["bill"], default_user=by)
 
 
 def advance_mode(device: Device) -> str:
@@ -303,7 +324,7 @@ def _issue_bill(
         )
         for position, line in enumerate(lines, start=1)
     )
-    Payment.objects.filter(device=device, bill__isnull=True).update(bill=bill)
+    _file_payments(Payment.objects.filter(device=device, bill__isnull=True), bill, by)
     Refund.objects.filter(device=device, bill__isnull=True).update(bill=bill)
     if refund > ZERO:
         Refund.objects.create(
@@ -505,11 +526,10 @@ def payment_record(
         raise
     if bill is not None:
         received = bill.amount_received + amount
-        Bill.objects.filter(pk=bill.pk).update(
-            amount_received=F("amount_received") + amount,
+        _save_bill(
+            bill,
+            amount_received=received,
             status=_status_for(bill_value=bill.bill_value, amount_received=received),
-            version=F("version") + 1,
-            updated_at=timezone.now(),
         )
     record_event(
         locked_device,
@@ -596,6 +616,7 @@ def delivery_complete(
     delivered = device_deliver(device=locked, by=by, note=note)
     # The bill prints the delivery date: a new version, so that its stored PDF (and the
     # bill page's cached body) are made again rather than served without it.
+    # Not a change of the bill's own fields: no entry in its history.
     Bill.objects.filter(pk=bill.pk).update(version=F("version") + 1, updated_at=timezone.now())
     return delivered
 
@@ -736,11 +757,10 @@ def payment_reverse(*, payment: Payment, by, reason: str) -> Refund:
     )
     if bill is not None:
         received = bill.amount_received - payment.amount
-        Bill.objects.filter(pk=bill.pk).update(
+        _save_bill(
+            bill,
             amount_received=received,
             status=_status_for(bill_value=bill.bill_value, amount_received=received),
-            version=F("version") + 1,
-            updated_at=timezone.now(),
         )
     taker = payment.received_by.get_full_name() or payment.received_by.get_username()
     record_event(
@@ -789,7 +809,7 @@ def bill_void(*, bill: Bill, by, reason: str) -> Bill:
     bill.save(
         update_fields=["status", "void_reason", "voided_at", "voided_by", "version", "updated_at"]
     )
-    Payment.objects.filter(bill=bill).update(bill=None)
+    _file_payments(Payment.objects.filter(bill=bill), None, by)
     Refund.objects.filter(bill=bill).update(bill=None)
     record_event(
         bill.device,
