@@ -316,3 +316,23 @@ def test_the_delivery_list_renders_no_payment_form_until_one_is_asked_for(
     again = client.get(pay_url + "?ctx=row", headers={"HX-Request": "true"}).content.decode()
     key = 'name="idempotency_key" value="'
     assert opened.split(key)[1][:36] != again.split(key)[1][:36]  # each form its own key
+
+
+@pytest.mark.parametrize("ctx", ["row", "panel", ""])
+def test_a_payment_refused_because_the_bill_was_settled_meanwhile_says_nothing_was_recorded(
+    john_doe, client_for, front_desk, ctx
+):
+    # Another clerk takes the ₹500 balance while this one's form is open.
+    device, bill = john_doe
+    services.payment_record(device=device, amount="500", mode="cash", by=front_desk)
+    payments = Payment.objects.count()
+
+    response = client_for(front_desk).post(
+        reverse("billing:take_payment", args=[device.pk]),
+        {"amount": "500", "mode": "cash", "ctx": ctx, "idempotency_key": str(uuid.uuid4())},
+        **({"HTTP_HX_REQUEST": "true"} if ctx else {}),
+    )
+
+    assert Payment.objects.count() == payments
+    html = response.content.decode()
+    assert f"Nothing was recorded. Bill {bill.number} is fully paid" in html

@@ -109,6 +109,7 @@ def delivery_row_context(device: Device, **extra) -> dict:
         ),
         "open_payment": extra.get("open_payment", False),
         "message": extra.get("message"),
+        "refusal": extra.get("refusal"),
     }
 
 
@@ -220,12 +221,22 @@ def take_payment(request, pk):
                 return _payment_fragment(request, device, target, message=text)
             messages.success(request, text)
             return redirect_next(request, device_page(device))
+    # Refused: said in full wherever the form is no longer offered (someone settled the
+    # bill or handed the device back meanwhile), so nobody wonders whether it was taken.
+    refusal = (
+        "Nothing was recorded. " + " ".join(e for errs in form.errors.values() for e in errs)
+        if form is not None and form.errors
+        else ""
+    )
     if request.htmx and target in ("row", "panel"):
         # A POST refused (the form again, with the reason), or a GET opening the form
         # ("Take payment" on the delivery list fetches the row with its form).
-        return _payment_fragment(request, device, target, payment_form=form, open_payment=True)
+        return _payment_fragment(
+            request, device, target, payment_form=form, open_payment=True, refusal=refusal
+        )
     context = actions_context(request, device, payment_form=form)
     context["next"] = safe_next(request, device_page(device))
+    context["refusal"] = refusal
     return render(request, "billing/take_payment.html", context)
 
 
@@ -259,6 +270,7 @@ def _payment_fragment(request, device, target, **extra) -> HttpResponse:
             request, device, **({"payment_form": payment_form} if payment_form else {})
         )
         context["message"] = extra.get("message")
+        context["refusal"] = extra.get("refusal")
         context["open_payment"] = extra.get("open_payment", False)
         html = render_to_string("billing/_device_actions_panel.html", context, request=request)
     return HttpResponse(html)
