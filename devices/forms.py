@@ -185,6 +185,8 @@ class IntakeForm(CustomerContactForm):
 
 
 class ServiceForm(forms.ModelForm):
+    # The service as this form showed it (devices.services.service_stamp).
+    was = forms.CharField(required=False, widget=forms.HiddenInput)
     labour_charge = MoneyField(
         label="Labour charge",
         min_value=0,
@@ -208,6 +210,21 @@ class ServiceForm(forms.ModelForm):
             "diagnosis": "What the technician found.",
             "work_done": "What was repaired or replaced. Printed on the bill.",
         }
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        from .services import service_stamp
+
+        if not self.is_bound:
+            self.initial["was"] = service_stamp(self.instance if self.instance.pk else None)
+
+    def showing(self, service) -> None:
+        """A refused save: the form goes on as if opened on ``service`` as saved now (the
+        next save is taken), keeping what was typed."""
+        from .services import service_stamp
+
+        self.data = self.data.copy()
+        self.data["was"] = service_stamp(service)
 
 
 class SparePartForm(forms.ModelForm):

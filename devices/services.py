@@ -6,6 +6,7 @@ work of a device that has left the workshop (the bill was issued from it).
 """
 
 import datetime
+import hashlib
 import uuid
 from decimal import Decimal
 
@@ -14,8 +15,10 @@ from django.core.exceptions import ValidationError
 from django.core.files.uploadedfile import UploadedFile
 from django.db import IntegrityError, transaction
 from django.utils import timezone
+from PIL import Image
 
 from customers.services import customer_get_or_create
+from telite.dates import format_day
 from telite.money import MAX_AMOUNT, format_money, to_money
 
 from .models import Device, DeviceEvent, DevicePhoto, JobCounter, Service, SparePart
@@ -81,21 +84,33 @@ def validate_photo(upload: UploadedFile) -> None:
             f"{settings.PHOTO_MAX_MB} MB.",
             code="photo_too_large",
         )
-    if _image_format(upload) not in PHOTO_FORMATS:
+    found = _image_format(upload)
+    if found is TOO_MANY_PIXELS:
+        raise ValidationError(
+            f"{name} is too large an image (over {2 * Image.MAX_IMAGE_PIXELS // 1_000_000} "
+            "megapixels). Take the photo again at the camera's usual size.",
+            code="photo_too_large",
+        )
+    if found not in PHOTO_FORMATS:
         raise ValidationError(
             f"{name} is not a photo. Upload JPEG, PNG or WebP images only.",
             code="not_an_image",
         )
 
 
-def _image_format(upload) -> str | None:
-    from PIL import Image
+TOO_MANY_PIXELS = "too many pixels"
 
+
+def _image_format(upload) -> str | None:
+    """The image's format (Pillow's name), None for a file that is no image, or
+    TOO_MANY_PIXELS for one Pillow refuses to open as a possible decompression bomb."""
     try:
         upload.seek(0)
         with Image.open(upload) as image:
             image.verify()
             found = image.format
+    except Image.DecompressionBombError:
+        found = TOO_MANY_PIXELS
     except Exception:  # Pillow raises many kinds for a file that is not an image.
         found = None
     finally:
@@ -235,11 +250,45 @@ _SERVICE_LABELS = {
 
 
 @transaction.atomic
-def service_update(*, device: Device, by, diagnosis: str, work_done: str, labour_charge) -> Service:
+def service_stamp(service: Service | None) -> str:
+    """The service as a form shows it, in a few characters: a form sends it back as
+    ``was``, and a save from a form opened before someone else's save is refused."""
+    if service is None:
+        return ""
+    shown = repr((service.diagnosis, service.work_done, str(service.labour_charge)))
+    return hashlib.sha256(shown.encode()).hexdigest()[:16]
+
+
+class ServiceChangedMeanwhile(ValidationError):
+    """Someone saved the service after the form was opened (``service``: as saved now)."""
+
+    def __init__(self, service: Service):
+        who = service.updated_by or "Someone"
+        when = format_day(service.updated_at, with_time=True)
+        super().__init__(
+            f"{who} saved this service at {when}, after this page was opened. Nothing was "
+            "saved: what is saved now is shown below the boxes, which keep what you typed. "
+            "Check both, then save again.",
+            code="changed",
+        )
+        self.service = service
+
+
+def service_update(
+    *,
+    device: Device,
+    by,
+    diagnosis: str,
+    work_done: str,
+    labour_charge,
+    was: str | None = None,
+) -> Service:
     """Record the diagnosis, work done and labour charge of a device in the workshop.
 
     Refused once the device is ready, delivered or returned (its bill was issued from it).
-    The timeline says what changed; saving with no change records nothing.
+    The timeline says what changed; saving with no change records nothing. ``was``: the
+    service as the form showed it (``service_stamp``); if someone saved it since, nothing
+    is saved (``ServiceChangedMeanwhile``), so a page left open does not undo their work.
     """
     locked = _lock_open_device(device, "the service")
     service = Service.objects.select_for_update().filter(device=locked).first()
@@ -258,6 +307,8 @@ def service_update(*, device: Device, by, diagnosis: str, work_done: str, labour
     changed = [name for name, value in new.items() if getattr(service, name) != value]
     if not changed:
         return service
+    if was and was != service_stamp(service):
+        raise ServiceChangedMeanwhile(service)
     before_labour = service.labour_charge
     for name, value in new.items():
         setattr(service, name, value)

@@ -115,7 +115,9 @@ def amount_in_words(value, currency: str = "Rupees", subunit: str = "Paise") -> 
     paise = int((amount - rupees) * 100)
     text = f"{sign}{currency} {_words(rupees)}"
     if paise:
-        text += f" and {_words(paise)} {subunit}"
+        # "One Paisa", as a cheque writes it; "Paise" for more.
+        unit = "Paisa" if paise == 1 and subunit == "Paise" else subunit
+        text += f" and {_words(paise)} {unit}"
     return text + " Only"
 
 

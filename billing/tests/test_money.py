@@ -17,6 +17,11 @@ from telite.money import amount_in_words, format_money, to_money
         (100000, "₹1,00,000.00", "Rupees One Lakh Only"),
         ("250000.50", "₹2,50,000.50", "Rupees Two Lakh Fifty Thousand and Fifty Paise Only"),
         (
+            "190688.01",
+            "₹1,90,688.01",
+            "Rupees One Lakh Ninety Thousand Six Hundred and Eighty Eight and One Paisa Only",
+        ),
+        (
             12345678,
             "₹1,23,45,678.00",
             "Rupees One Crore Twenty Three Lakh Forty Five Thousand Six Hundred and Seventy "

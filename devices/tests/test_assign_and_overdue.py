@@ -150,6 +150,25 @@ def test_assigning_an_already_assigned_device_gives_a_message_not_an_error(
 
 
 @pytest.mark.django_db
+def test_a_row_assigned_meanwhile_from_another_page_says_so_in_place(
+    client_for, manager, technician, other_technician
+):
+    device, _waiting = DeviceFactory.create_batch(2)
+    client_for(manager).post(ASSIGN, {"device": device.pk, "technician": technician.pk})
+
+    response = client_for(manager).post(
+        ASSIGN, {"device": device.pk, "technician": other_technician.pk}, **HTMX
+    )
+
+    html = response.content.decode()
+    assert f"Already assigned to <strong>{technician}</strong> from another page" in html
+    assert 'name="technician"' not in html  # no form for it again
+    assert "1 unassigned" in html  # and the counts are today's
+    device.refresh_from_db()
+    assert device.assigned_to == technician
+
+
+@pytest.mark.django_db
 def test_assign_without_a_technician_shows_the_error_in_the_row(client_for, manager):
     device = DeviceFactory()
     response = client_for(manager).post(ASSIGN, {"device": device.pk, "technician": ""}, **HTMX)

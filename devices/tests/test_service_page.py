@@ -728,3 +728,67 @@ def test_adding_a_part_keeps_a_correction_row_open_with_what_was_typed(client_fo
     assert response.context["change_form"]["quantity"].value() == "1"
     part.refresh_from_db()
     assert part.quantity == 2  # the correction itself is not saved until its own Save
+
+
+def _was(html) -> str:
+    """The service as the page's form showed it (its hidden ``was``)."""
+    return re.search(r'name="was" value="([^"]*)"', html).group(1)
+
+
+@pytest.mark.django_db
+def test_a_service_form_opened_before_someone_elses_save_does_not_undo_it(
+    client_for, job, technician, manager
+):
+    url = reverse("devices:service", args=[job.pk])
+    tech = client_for(technician)
+    opened = _was(tech.get(url).content.decode())
+    # The manager saves while the technician's page is open.
+    client_for(manager).post(url, service_post(labour="300", diagnosis="Ribbon loose"))
+
+    response = tech.post(url, service_post(labour="800", diagnosis="Keyboard dead", was=opened))
+
+    service = Service.objects.get(device=job)
+    assert (service.diagnosis, service.labour_charge) == ("Ribbon loose", Decimal("300.00"))
+    html = response.content.decode()
+    assert response.status_code == 200
+    assert f"{manager} saved this service at" in html and "Nothing was saved" in html
+    assert "Keyboard dead" in html  # the box keeps what was typed
+    assert "Ribbon loose" in html and "₹300.00" in html  # and says what is saved now
+    # Having seen both, the technician saves again: this time it is taken.
+    tech.post(url, service_post(labour="800", diagnosis="Keyboard dead", was=_was(html)))
+    service.refresh_from_db()
+    assert (service.diagnosis, service.labour_charge) == ("Keyboard dead", Decimal("800.00"))
+
+
+@pytest.mark.django_db
+def test_typing_what_someone_else_saved_meanwhile_is_no_conflict(
+    client_for, job, technician, manager
+):
+    url = reverse("devices:service", args=[job.pk])
+    opened = _was(client_for(technician).get(url).content.decode())
+    client_for(manager).post(url, service_post(labour="300"))
+
+    response = client_for(technician).post(url, service_post(labour="300", was=opened))
+
+    assert response.status_code == 302
+
+
+@pytest.mark.django_db
+def test_a_save_refused_because_the_job_was_closed_meanwhile_shows_what_was_typed(
+    client_for, job, technician
+):
+    from billing.services import bill_close
+
+    url = reverse("devices:service", args=[job.pk])
+    tech = client_for(technician)
+    opened = _was(tech.get(url).content.decode())
+    service_update(device=job, by=technician, diagnosis="Hinge", work_done="", labour_charge="200")
+    bill_close(device=job, by=technician)
+
+    response = tech.post(
+        url, service_post(diagnosis="Hinge cracked, glued", work_done="Glued", was=opened)
+    )
+
+    html = response.content.decode()
+    assert "Not saved, as you typed it" in html
+    assert "Hinge cracked, glued" in html

@@ -132,17 +132,7 @@ def device_assign(request):
                     # The row turns green in place; the "N unassigned" badge above the
                     # table and the list's count below it are swapped out-of-band so they
                     # do not keep the old counts.
-                    found, _ = _workshop_filter(request, UnassignedFilter, unassigned_devices())
-                    response = render(
-                        request,
-                        "devices/_assign_row.html",
-                        {
-                            "row": device_cells(device),
-                            "done": True,
-                            "unassigned_count": unassigned_devices().count(),
-                            "list_count": found.qs.count(),
-                        },
-                    )
+                    response = _assign_done_row(request, device)
                     # The other rows' menus say how many jobs the technician now holds.
                     held = active_technicians().filter(pk=technician.pk).first()
                     if held is not None:
@@ -157,7 +147,7 @@ def device_assign(request):
                 return redirect(request.get_full_path())
         device_pk = request.POST.get("device", "")
         device = (
-            Device.objects.select_related("customer")
+            Device.objects.select_related("customer", "assigned_to")
             .filter(pk=int(device_pk) if device_pk.isdecimal() else 0)
             .first()
         )
@@ -166,6 +156,10 @@ def device_assign(request):
             if request.htmx:
                 return _htmx_redirect(reverse("devices:device_assign"))
             return redirect(request.get_full_path())
+        if request.htmx and device.status != DeviceStatus.RECEIVED:
+            # Assigned (or handed back) meanwhile, from another page: the row says so
+            # rather than offering the device again.
+            return _assign_done_row(request, device, meanwhile=True)
         if request.htmx:
             technicians = _technicians()
             return render(
@@ -212,6 +206,24 @@ def device_assign(request):
     )
 
 
+def _assign_done_row(request, device, *, meanwhile=False):
+    """An assigned device's row on the assignment list, with the counts above and below
+    the table swapped out-of-band (htmx)."""
+    found, _ = _workshop_filter(request, UnassignedFilter, unassigned_devices())
+    return render(
+        request,
+        "devices/_assign_row.html",
+        {
+            "row": device_cells(device),
+            "done": True,
+            "meanwhile": meanwhile,
+            "status": device.get_status_display().lower(),
+            "unassigned_count": unassigned_devices().count(),
+            "list_count": found.qs.count(),
+        },
+    )
+
+
 def _workshop_filter(request, filterset_class, queryset):
     """The assignment and overdue lists' filter bar (SPEC §4: every list filters and
     searches): the filter set, and whether anything is asked of it."""
@@ -248,7 +260,10 @@ def overdue(request):
                 device = form.reassign(device, by=request.user)
             except ValidationError as exc:
                 add_service_errors(form, exc)
-                messages.error(request, f"{device.job_number}: {error_text(exc)}")
+                text = error_text(exc)
+                # Said once: most refusals already name the job.
+                prefix = "" if device.job_number in text else f"{device.job_number}: "
+                messages.error(request, prefix + text)
             else:
                 messages.success(request, form.done_message(device))
                 return redirect(request.get_full_path())

@@ -19,9 +19,15 @@ from .. import notify
 from ..forms import PhotoForm, ReassignForm, ServiceForm, SparePartForm
 from ..models import Device, DeviceEvent, DevicePhoto, SparePart
 from ..selectors import device_for_service, device_timeline, service_parts
+from ..services import (
+    ServiceChangedMeanwhile,
+    part_remove,
+    part_text,
+    service_totals,
+    service_update,
+)
 from ..services import part_add as add_part
 from ..services import part_change as change_part
-from ..services import part_remove, part_text, service_totals, service_update
 from ..services import photos_add as add_photos
 from ..workflow import record_event
 from .common import error_text
@@ -99,7 +105,12 @@ def service(request, pk):
                     diagnosis=form.cleaned_data["diagnosis"],
                     work_done=form.cleaned_data["work_done"],
                     labour_charge=form.cleaned_data["labour_charge"],
+                    was=form.cleaned_data["was"],
                 )
+            except ServiceChangedMeanwhile as exc:
+                add_service_errors(form, exc)
+                form.showing(exc.service)
+                return _service_page(request, device, form=form, saved_now=exc.service)
             except ValidationError as exc:
                 add_service_errors(form, exc)
             else:
@@ -118,6 +129,7 @@ def _service_page(
     reassign_form=None,
     editing=None,
     change_form=None,
+    saved_now=None,
     status=200,
 ):
     if editing is None:
@@ -138,6 +150,7 @@ def _service_page(
             "photos": list(device.photos.all()),
             "reassign_form": (reassign_form or _reassign_form(device)) if can_reassign else None,
             "messages_to_send": notify.message_kinds(device),
+            "saved_now": saved_now,
         }
     )
     context["last_told"] = next(

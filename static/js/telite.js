@@ -22,8 +22,20 @@
           return option.selected !== initially;
         });
       }
-      return "defaultValue" in field && field.value !== field.defaultValue;
+      if (!("defaultValue" in field) || field.value === field.defaultValue) return false;
+      // An amount typed as it is saved, "350" for "350.00" or "1,500" for "1500.00", is
+      // not an edit.
+      if (field.inputMode === "decimal") {
+        var now = amount(field.value), before = amount(field.defaultValue);
+        if (now !== null && now === before) return false;
+      }
+      return true;
     });
+  }
+
+  function amount(text) {
+    var plain = String(text).replace(/^\s*(₹|rs\.?)/i, "").replace(/\/-\s*$/, "").replace(/[,\s]/g, "");
+    return /^\d+(\.\d+)?$/.test(plain) ? Number(plain) : null;
   }
 
   document.addEventListener("submit", function (event) {

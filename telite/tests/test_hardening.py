@@ -145,7 +145,7 @@ REFUSED_UPLOADS = {
     ),
     "decompression bomb": (
         lambda: SimpleUploadedFile("bomb.png", _huge_png_header(), content_type="image/png"),
-        "is not a photo",
+        "bomb.png is too large an image",
     ),
     "over the size limit": (lambda: _padded_jpeg(1.2), "at most 1 MB"),
 }
