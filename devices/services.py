@@ -249,7 +249,6 @@ _SERVICE_LABELS = {
 }
 
 
-@transaction.atomic
 def service_stamp(service: Service | None) -> str:
     """The service as a form shows it, in a few characters: a form sends it back as
     ``was``, and a save from a form opened before someone else's save is refused."""
@@ -274,6 +273,7 @@ class ServiceChangedMeanwhile(ValidationError):
         self.service = service
 
 
+@transaction.atomic
 def service_update(
     *,
     device: Device,
