@@ -67,14 +67,15 @@ def customer_money_totals(customer_ids) -> dict[int, dict]:
             billed=r["billed"], received=r["received"], balance=r["billed"] - r["received"]
         )
     for customer_id, amount in _unbilled_by("device__customer_id", ids).items():
-        row(customer_id)["advance"] = amount
+        if amount > ZERO:
+            row(customer_id)["advance"] = amount
     return totals
 
 
 def _unbilled_by(key: str, ids) -> dict[int, Decimal]:
     """Money held and not yet on a bill (advances less what was refunded or reversed of
     them), summed per ``key`` (``device_id`` or ``device__customer_id``) over ``ids``;
-    only where something is held. Two queries."""
+    only those with a payment or refund not on a bill. Two queries."""
     held: dict[int, Decimal] = {}
     for model, sign in ((Payment, 1), (Refund, -1)):
         unbilled = (
@@ -84,13 +85,14 @@ def _unbilled_by(key: str, ids) -> dict[int, Decimal]:
         )
         for r in unbilled:
             held[r[key]] = held.get(r[key], ZERO) + sign * r["total"]
-    return {k: amount for k, amount in held.items() if amount > ZERO}
+    return held
 
 
 def unbilled_by_device(device_ids) -> dict[int, Decimal]:
     """Per device: money held before a bill (``unbilled_money`` for many devices, two
     queries); devices holding nothing are absent."""
-    return _unbilled_by("device_id", list(device_ids))
+    held = _unbilled_by("device_id", list(device_ids))
+    return {pk: amount for pk, amount in held.items() if amount > ZERO}
 
 
 def live_bill(device) -> Bill | None:
@@ -140,11 +142,7 @@ def bill_row_for_device(device_id: int, *, with_device: bool = False) -> Bill | 
 def unbilled_money(device) -> Decimal:
     """Money held for a device and not yet on a bill: advances less what was refunded or
     reversed of them."""
-    paid = Payment.objects.filter(device=device, bill__isnull=True).aggregate(s=Sum("amount"))["s"]
-    refunded = Refund.objects.filter(device=device, bill__isnull=True).aggregate(s=Sum("amount"))[
-        "s"
-    ]
-    return (paid or ZERO) - (refunded or ZERO)
+    return _unbilled_by("device_id", [device.pk]).get(device.pk, ZERO)
 
 
 def device_money(device) -> dict:

@@ -801,13 +801,12 @@ def bill_void(*, bill: Bill, by, reason: str) -> Bill:
     reason = " ".join((reason or "").split())
     if not reason:
         raise ValidationError({"reason": "Say why the bill is voided."})
-    bill.status = BillStatus.VOID
-    bill.void_reason = reason[:300]
-    bill.voided_at = timezone.now()
-    bill.voided_by = by
-    bill.version += 1  # the row is locked by the caller
-    bill.save(
-        update_fields=["status", "void_reason", "voided_at", "voided_by", "version", "updated_at"]
+    _save_bill(
+        bill,
+        status=BillStatus.VOID,
+        void_reason=reason[:300],
+        voided_at=timezone.now(),
+        voided_by=by,
     )
     _file_payments(Payment.objects.filter(bill=bill), None, by)
     Refund.objects.filter(bill=bill).update(bill=None)
@@ -979,22 +978,13 @@ def bill_correct(
         for i, (description, qty, price) in enumerate(new_lines)
     )
     old_total = locked.bill_value
-    locked.subtotal = subtotal
-    locked.discount = new_discount
-    locked.bill_value = total
-    locked.notes = new_notes
-    locked.status = _status_for(bill_value=total, amount_received=locked.amount_received)
-    locked.version += 1  # the row is locked
-    locked.save(
-        update_fields=[
-            "subtotal",
-            "discount",
-            "bill_value",
-            "notes",
-            "status",
-            "version",
-            "updated_at",
-        ]
+    _save_bill(
+        locked,
+        subtotal=subtotal,
+        discount=new_discount,
+        bill_value=total,
+        notes=new_notes,
+        status=_status_for(bill_value=total, amount_received=locked.amount_received),
     )
     summary = "; ".join(changes)
     BillChange.objects.create(
