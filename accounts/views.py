@@ -6,6 +6,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_http_methods
 
+from telite.forms_util import form_error_text
 from telite.permissions import ADMINS, STAFF, post_only, role_required
 from telite.urls_util import is_own_page
 
@@ -97,5 +98,5 @@ def user_update(request, pk):
             messages.success(request, f"{target.username} updated.")
             warn_of_jobs_left_behind(request, target)
     else:
-        messages.error(request, " ".join(e for errs in form.errors.values() for e in errs))
+        messages.error(request, form_error_text(form))
     return redirect("accounts:user_list")

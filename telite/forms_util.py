@@ -217,6 +217,12 @@ def add_service_errors(form, exc: ValidationError) -> None:
         form.add_error(None, exc)
 
 
+def form_error_text(form) -> str:
+    """A refused form's errors in one sentence, for a message shown where the form is not
+    (a flash message, a row that no longer carries the form)."""
+    return " ".join(e for errs in form.errors.values() for e in errs)
+
+
 def asks_for_filters(request) -> bool:
     """Whether a list's address asks for anything beyond a page number."""
     return any(value for key, value in request.GET.items() if key != "page")

@@ -12,6 +12,7 @@ from django.utils import timezone
 from django.views.decorators.http import require_http_methods
 
 from devices.models import Device
+from telite.forms_util import form_error_text
 from telite.money import format_money
 from telite.permissions import MANAGERS, STAFF, is_manager, post_only, role_required
 from telite.urls_util import is_id, split_sent_url
@@ -224,9 +225,7 @@ def take_payment(request, pk):
     # Refused: said in full wherever the form is no longer offered (someone settled the
     # bill or handed the device back meanwhile), so nobody wonders whether it was taken.
     refusal = (
-        "Nothing was recorded. " + " ".join(e for errs in form.errors.values() for e in errs)
-        if form is not None and form.errors
-        else ""
+        "Nothing was recorded. " + form_error_text(form) if form is not None and form.errors else ""
     )
     if request.htmx and target in ("row", "panel"):
         # A POST refused (the form again, with the reason), or a GET opening the form

@@ -14,6 +14,7 @@ from customers.models import Customer
 from telite.forms_util import (
     add_service_errors,
     asks_for_filters,
+    form_error_text,
     options_html,
     style_filter_form,
 )
@@ -177,8 +178,7 @@ def device_assign(request):
         failed = {device.pk: form}
         messages.error(
             request,
-            f"{device.job_number} was not assigned: "
-            + " ".join(e for errs in form.errors.values() for e in errs),
+            f"{device.job_number} was not assigned: " + form_error_text(form),
         )
     # 25 a page: each row carries a form, and a backlog must not make the page crawl.
     found, filtered = _workshop_filter(request, UnassignedFilter, unassigned_devices())
@@ -271,8 +271,7 @@ def overdue(request):
             # Said in full: the row may not be on this page (no longer overdue, another tab).
             messages.error(
                 request,
-                f"{device.job_number} was not reassigned: "
-                + " ".join(e for errs in form.errors.values() for e in errs),
+                f"{device.job_number} was not reassigned: " + form_error_text(form),
             )
         failed[device.pk] = form
     technicians = _technicians() if can_reassign else []

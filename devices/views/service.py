@@ -10,7 +10,7 @@ from django.utils import timezone
 from django.views.decorators.http import require_GET, require_http_methods
 
 from billing.selectors import live_bill
-from telite.forms_util import add_service_errors
+from telite.forms_util import add_service_errors, form_error_text
 from telite.pagecache import cached_page
 from telite.permissions import MANAGERS, STAFF, is_manager, post_only, role_required
 from telite.urls_util import is_id
@@ -295,9 +295,7 @@ def part_add(request, pk):
     if error or (form is not None and form.errors):
         messages.error(
             request,
-            error
-            or "The part was not added: "
-            + " ".join(e for errs in form.errors.values() for e in errs),
+            error or "The part was not added: " + form_error_text(form),
         )
     return redirect("devices:service", pk=device.pk)
 
@@ -396,7 +394,7 @@ def photos_add(request, pk):
     else:
         messages.error(
             request,
-            "No photo was added: " + " ".join(e for errs in form.errors.values() for e in errs),
+            "No photo was added: " + form_error_text(form),
         )
     return redirect("devices:service", pk=device.pk)
 
