@@ -106,8 +106,24 @@ def service_parts(device: Device) -> tuple[Service, list[SparePart]]:
     return service, list(service.parts.all())
 
 
-def device_timeline(device: Device) -> QuerySet[DeviceEvent]:
-    return device.events.select_related("by").order_by("at", "pk")
+# Events one action records together (a reassignment with a new date: "Reassigned" and
+# "Deadline changed") carry the same reason; the timeline shows it once.
+SAME_ACTION_WITHIN = datetime.timedelta(seconds=60)
+
+
+def device_timeline(device: Device) -> list[DeviceEvent]:
+    """The device's events, oldest first. An event whose reason repeats the one just before
+    it (same person, same note, within a minute: one action) has ``repeats_note`` set."""
+    events = list(device.events.select_related("by").order_by("at", "pk"))
+    for before, event in zip([None, *events], events, strict=False):
+        event.repeats_note = bool(
+            before is not None
+            and event.note
+            and event.note == before.note
+            and event.by_id == before.by_id
+            and event.at - before.at <= SAME_ACTION_WITHIN
+        )
+    return events
 
 
 def device_advances(device: Device) -> list:

@@ -146,3 +146,49 @@ def test_the_service_form_still_saves_the_service_after_a_refused_reassignment(
     html = refused.content.decode()
     action = reverse("devices:service", args=[job.pk])
     assert f'action="{action}" id="service-form"' in html
+
+
+def test_a_reassignment_with_a_new_date_shows_its_reason_once(
+    client_for, manager, job, other_technician
+):
+    client = client_for(manager)
+    _post(
+        client,
+        job,
+        technician=other_technician.pk,
+        expected_delivery_date=in_days(10).isoformat(),
+        reason="Board needs the BGA station",
+    )
+
+    timeline = _timeline_html(client, job)
+    assert "Reassigned" in timeline and "Deadline changed" in timeline
+    assert timeline.count("Board needs the BGA station") == 1
+
+
+def test_the_same_reason_given_again_later_shows_again(
+    client_for, manager, job, technician, other_technician
+):
+    client = client_for(manager)
+    reason = "Waiting for the part"
+    _post(
+        client,
+        job,
+        technician=other_technician.pk,
+        reason=reason,
+        expected_delivery_date=job.expected_delivery_date.isoformat(),
+    )
+    job.events.filter(kind=Kind.REASSIGNED).update(at=timezone.now() - datetime.timedelta(hours=2))
+    _post(
+        client,
+        job,
+        technician=technician.pk,
+        reason=reason,
+        expected_delivery_date=job.expected_delivery_date.isoformat(),
+    )
+
+    assert _timeline_html(client, job).count(reason) == 2
+
+
+def _timeline_html(client, device):
+    html = client.get(reverse("devices:service", args=[device.pk])).content.decode()
+    return html[html.index('<div id="timeline"') :]

@@ -146,7 +146,7 @@ def _service_page(
     context.update(
         {
             "form": form or ServiceForm(instance=context["service"]),
-            "timeline": list(device_timeline(device)),
+            "timeline": device_timeline(device),
             "photos": list(device.photos.all()),
             "reassign_form": (reassign_form or _reassign_form(device)) if can_reassign else None,
             "messages_to_send": notify.message_kinds(device),
@@ -226,7 +226,7 @@ def _parts_response(request, device, **kwargs):
     context = _parts_context(device, can_edit=can_edit_service(request.user, device), **kwargs)
     if request.htmx:
         # The timeline below the parts gains the event just recorded (out-of-band swap).
-        context["oob_timeline"] = list(device_timeline(device))
+        context["oob_timeline"] = device_timeline(device)
         return render(request, "devices/_parts.html", context)
     return None
 
