@@ -1,4 +1,5 @@
 import datetime
+import uuid
 
 from crispy_forms.helper import FormHelper
 from crispy_forms.layout import Column, Field, Layout, Row
@@ -236,6 +237,9 @@ class LeadNoteForm(forms.Form):
         ),
         error_messages={"required": "Write the note before saving it."},
     )
+    # One key per rendered form (see ``services.lead_add_note``). Not required: a page opened
+    # before the key existed still adds its note, only without the double-post guard.
+    idempotency_key = forms.UUIDField(required=False, widget=forms.HiddenInput, initial=uuid.uuid4)
 
 
 class LeadConvertForm(forms.Form):

@@ -131,6 +131,11 @@ class LeadNote(models.Model):
     to_status = models.CharField(max_length=10, choices=LeadStatus.choices, blank=True)
     by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
     at = models.DateTimeField(default=timezone.now)
+    # One key per rendered "add a note" form: the same form sent twice (a double click, a
+    # resent page) adds the note once.
+    idempotency_key = models.UUIDField(
+        "note form key", null=True, blank=True, unique=True, editable=False
+    )
 
     class Meta:
         ordering = ["at", "pk"]

@@ -202,14 +202,25 @@ def lead_update(*, lead: Lead, by, note: str = "", **changes) -> Lead:
 
 
 @transaction.atomic
-def lead_add_note(*, lead: Lead, by, text: str) -> LeadNote:
-    """A note on the lead's timeline (a call made, a quote sent…), stamped with who and when."""
+def lead_add_note(*, lead: Lead, by, text: str, idempotency_key=None) -> LeadNote:
+    """A note on the lead's timeline (a call made, a quote sent…), stamped with who and when.
+
+    The same ``idempotency_key`` (one per rendered form) adds one note however often the
+    form is sent: the repeat returns the note the first one added."""
     text = (text or "").strip()
     if not text:
         raise ValidationError({"text": "Write the note before saving it."})
-    # Lock the lead so notes from two people land in a stable order.
+    # Lock the lead so notes from two people land in a stable order, and a repeat of the same
+    # form waits here for the first to commit.
     Lead.objects.select_for_update().filter(pk=lead.pk).exists()
-    return LeadNote.objects.create(lead=lead, text=text, by=by)
+    if idempotency_key is not None:
+        existing = LeadNote.objects.filter(idempotency_key=idempotency_key).first()
+        if existing is not None and existing.lead_id == lead.pk:
+            return existing
+        if existing is not None:
+            # A key from another lead's form (a tampered post): add the note without it.
+            idempotency_key = None
+    return LeadNote.objects.create(lead=lead, text=text, by=by, idempotency_key=idempotency_key)
 
 
 @transaction.atomic

@@ -200,7 +200,12 @@ def lead_add_note(request, pk):
     saved = False
     if form.is_valid():
         try:
-            services.lead_add_note(lead=lead, by=request.user, text=form.cleaned_data["text"])
+            services.lead_add_note(
+                lead=lead,
+                by=request.user,
+                text=form.cleaned_data["text"],
+                idempotency_key=form.cleaned_data["idempotency_key"],
+            )
         except ValidationError as exc:
             add_service_errors(form, exc)
         else:

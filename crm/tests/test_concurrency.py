@@ -8,7 +8,7 @@ from django.db import connection
 from accounts.models import Role
 from accounts.tests.factories import UserFactory
 from crm.models import Lead, LeadNote, LeadStatus
-from crm.services import LeadAlreadyTaken, lead_convert, lead_create, lead_update
+from crm.services import LeadAlreadyTaken, lead_add_note, lead_convert, lead_create, lead_update
 from customers.models import Customer
 
 from .factories import LeadFactory
@@ -114,3 +114,19 @@ def test_one_new_lead_form_sent_twice_at_once_takes_one_lead():
     lead = Lead.objects.get()
     assert results == [lead.pk, lead.pk]
     assert LeadNote.objects.filter(lead=lead).count() == 1
+
+
+def test_one_note_form_sent_twice_at_once_adds_one_note():
+    import uuid
+
+    clerk = UserFactory(username="clerk", role=Role.STAFF)
+    lead = LeadFactory()
+    key = uuid.uuid4()
+
+    results, errors = _run_at_once(
+        2, lambda _n: lead_add_note(lead=lead, by=clerk, text="Quote sent", idempotency_key=key).pk
+    )
+
+    assert errors == []
+    assert len(set(results)) == 1
+    assert LeadNote.objects.filter(lead=lead, text="Quote sent").count() == 1

@@ -1,4 +1,5 @@
 import datetime
+import re
 
 import pytest
 from django.contrib.auth import REDIRECT_FIELD_NAME
@@ -312,6 +313,53 @@ def test_note_with_htmx_returns_the_timeline_only(client_for, front_desk, lead):
     assert html.lstrip().startswith('<div id="lead-timeline">')
     assert "<nav" not in html
     assert "Will come on Monday" in html
+
+
+def _note_key(html):
+    return re.search(r'name="idempotency_key" value="([^"]+)"', html).group(1)
+
+
+def test_the_same_note_form_sent_twice_adds_one_note(client_for, front_desk, lead):
+    client = client_for(front_desk)
+    url = reverse("crm:lead_add_note", args=[lead.pk])
+    key = _note_key(client.get(reverse("crm:lead_detail", args=[lead.pk])).content.decode())
+
+    first = client.post(url, {"text": "Sent the quote", "idempotency_key": key})
+    again = client.post(url, {"text": "Sent the quote", "idempotency_key": key})
+
+    assert first.status_code == again.status_code == 302
+    assert list(lead.notes.values_list("text", flat=True)) == ["Sent the quote"]
+
+
+def test_after_a_note_the_form_is_fresh_for_the_next_one(client_for, front_desk, lead):
+    client = client_for(front_desk)
+    url = reverse("crm:lead_add_note", args=[lead.pk])
+    page = client.get(reverse("crm:lead_detail", args=[lead.pk])).content.decode()
+
+    after = client.post(
+        url,
+        {"text": "Called, no answer", "idempotency_key": _note_key(page)},
+        HTTP_HX_REQUEST="true",
+    ).content.decode()
+    client.post(url, {"text": "Called again", "idempotency_key": _note_key(after)})
+
+    assert _note_key(after) != _note_key(page)
+    assert lead.notes.count() == 2
+
+
+def test_a_note_key_from_another_leads_form_still_adds_the_note(client_for, front_desk, lead):
+    client = client_for(front_desk)
+    other = LeadFactory(created_by=front_desk)
+    key = _note_key(client.get(reverse("crm:lead_detail", args=[other.pk])).content.decode())
+    client.post(
+        reverse("crm:lead_add_note", args=[other.pk]), {"text": "First", "idempotency_key": key}
+    )
+
+    client.post(
+        reverse("crm:lead_add_note", args=[lead.pk]), {"text": "Second", "idempotency_key": key}
+    )
+
+    assert list(lead.notes.values_list("text", flat=True)) == ["Second"]
 
 
 def test_empty_note_with_htmx_shows_the_error_in_place(client_for, front_desk, lead):
