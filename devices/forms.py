@@ -330,3 +330,7 @@ class ReassignForm(forms.Form):
 
 class PhotoForm(forms.Form):
     photos = MultiplePhotoField(label="Add photos", required=True)
+    # One key per rendered form (``services.photos_add``'s upload_key; named so that the page
+    # cache gives every response its own). Not required: a page opened before the key existed
+    # still adds its photos, only without the double-post guard.
+    idempotency_key = forms.UUIDField(required=False, widget=forms.HiddenInput, initial=uuid.uuid4)

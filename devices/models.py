@@ -307,9 +307,13 @@ class DevicePhoto(models.Model):
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
     )
     uploaded_at = models.DateTimeField(default=timezone.now)
+    # One key per rendered "add photos" form, shared by the photos it sent: the same form sent
+    # twice (a double click on a slow upload, a resent page) adds its photos once.
+    upload_key = models.UUIDField("upload form key", null=True, blank=True, editable=False)
 
     class Meta:
         ordering = ["uploaded_at", "pk"]
+        indexes = [models.Index(fields=["upload_key"], name="photo_upload_key_idx")]
 
     def __str__(self):
         return f"Photo of {self.device_id}"

@@ -118,12 +118,14 @@ def _image_format(upload) -> str | None:
     return found
 
 
-def _store_photo(*, device: Device, upload: UploadedFile, by) -> DevicePhoto:
+def _store_photo(*, device: Device, upload: UploadedFile, by, upload_key=None) -> DevicePhoto:
     validate_photo(upload)
     # The stored name is made by the server (photo_upload_to); only the format's extension,
     # found from the content, is kept.
     upload.name = "photo" + PHOTO_FORMATS[_image_format(upload)]
-    return DevicePhoto.objects.create(device=device, image=upload, uploaded_by=by)
+    return DevicePhoto.objects.create(
+        device=device, image=upload, uploaded_by=by, upload_key=upload_key
+    )
 
 
 @transaction.atomic
@@ -454,10 +456,18 @@ def part_remove(*, part: SparePart, by) -> None:
 
 
 @transaction.atomic
-def photos_add(*, device: Device, photos, by) -> list[DevicePhoto]:
-    """Attach photos to a device (images only, size-limited, server-made names)."""
+def photos_add(*, device: Device, photos, by, upload_key=None) -> list[DevicePhoto]:
+    """Attach photos to a device (images only, size-limited, server-made names).
+
+    The same ``upload_key`` (one per rendered form) adds the photos once however often the
+    form is sent: the repeat returns the photos the first one added."""
     photos = list(photos)
     locked = Device.objects.select_for_update().get(pk=device.pk)
+    if upload_key is not None:
+        # Checked under the device lock: a repeat waits for the first upload to commit.
+        already = list(locked.photos.filter(upload_key=upload_key))
+        if already:
+            return already
     if locked.photos.count() + len(photos) > MAX_PHOTOS:
         raise ValidationError({"photos": f"A device can have at most {MAX_PHOTOS} photos."})
     for upload in photos:
@@ -465,7 +475,10 @@ def photos_add(*, device: Device, photos, by) -> list[DevicePhoto]:
             validate_photo(upload)
         except ValidationError as exc:
             raise ValidationError({"photos": exc.messages}) from exc
-    stored = [_store_photo(device=locked, upload=upload, by=by) for upload in photos]
+    stored = [
+        _store_photo(device=locked, upload=upload, by=by, upload_key=upload_key)
+        for upload in photos
+    ]
     if stored:
         record_event(
             locked,

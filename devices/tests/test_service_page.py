@@ -527,6 +527,37 @@ def test_adding_a_non_image_photo_on_the_service_page_is_refused(client_for, man
     assert not DevicePhoto.objects.exists()
 
 
+def _photo_key(client, device):
+    html = client.get(reverse("devices:service", args=[device.pk])).content.decode()
+    form = html[html.index(reverse("devices:photos_add", args=[device.pk])) :]
+    return re.search(r'name="idempotency_key" value="([^"]+)"', form).group(1)
+
+
+@pytest.mark.django_db
+def test_the_same_photo_form_sent_twice_adds_its_photos_once(client_for, manager, job):
+    client = client_for(manager)
+    url = reverse("devices:photos_add", args=[job.pk])
+    key = _photo_key(client, job)
+
+    for _ in range(2):
+        client.post(url, {"photos": [image_upload(), image_upload()], "idempotency_key": key})
+
+    assert job.photos.count() == 2
+    assert job.events.filter(kind=Kind.NOTE, note="2 photos added").count() == 1
+
+
+@pytest.mark.django_db
+def test_each_photo_form_shown_adds_its_own_photos(client_for, manager, job):
+    client = client_for(manager)
+    url = reverse("devices:photos_add", args=[job.pk])
+
+    for _ in range(2):
+        key = _photo_key(client, job)
+        client.post(url, {"photos": [image_upload()], "idempotency_key": key})
+
+    assert job.photos.count() == 2
+
+
 @pytest.mark.django_db
 def test_actions_card_includes_the_billing_actions(client_for, manager, job):
     response = client_for(manager).get(reverse("devices:service", args=[job.pk]))

@@ -148,6 +148,7 @@ def _service_page(
             "form": form or ServiceForm(instance=context["service"]),
             "timeline": device_timeline(device),
             "photos": list(device.photos.all()),
+            "photo_form": PhotoForm(),
             "reassign_form": (reassign_form or _reassign_form(device)) if can_reassign else None,
             "messages_to_send": notify.message_kinds(device),
             "saved_now": saved_now,
@@ -382,7 +383,12 @@ def photos_add(request, pk):
     form = PhotoForm(request.POST, request.FILES)
     if form.is_valid():
         try:
-            stored = add_photos(device=device, photos=form.cleaned_data["photos"], by=request.user)
+            stored = add_photos(
+                device=device,
+                photos=form.cleaned_data["photos"],
+                by=request.user,
+                upload_key=form.cleaned_data["idempotency_key"],
+            )
         except ValidationError as exc:
             messages.error(request, error_text(exc))
         else:
