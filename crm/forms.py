@@ -197,6 +197,9 @@ class LeadStatusForm(forms.Form):
         widget=forms.Textarea(attrs={"rows": 2, "placeholder": "What happened?"}),
         help_text="Optional, except when marking the lead lost: then say why (kept as the reason).",
     )
+    # One key per rendered form: the same form sent twice moves the lead on once (see
+    # ``services.lead_update``; the view answers a repeat before "Nothing changed").
+    idempotency_key = forms.UUIDField(required=False, widget=forms.HiddenInput, initial=uuid.uuid4)
 
     def __init__(self, *args, lead: Lead, **kwargs):
         kwargs.setdefault("initial", {"status": lead.status, "follow_up_date": lead.follow_up_date})

@@ -5,6 +5,8 @@ from, to). A lead becomes a customer only through ``lead_convert``, which goes t
 ``customers.services`` so that a known WhatsApp number is matched, never duplicated.
 """
 
+import uuid
+
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.utils import timezone
@@ -160,17 +162,22 @@ def lead_create(
 
 
 @transaction.atomic
-def lead_update(*, lead: Lead, by, note: str = "", **changes) -> Lead:
+def lead_update(*, lead: Lead, by, note: str = "", idempotency_key=None, **changes) -> Lead:
     """Change a lead's details; a status change (and a new follow-up date or a note that
     comes with it) is recorded on the timeline with who and when.
 
     Winning stamps ``won_at``; losing keeps the note as the reason. A won or lost lead
-    keeps no follow-up date. A lead that already became a customer stays won.
+    keeps no follow-up date. A lead that already became a customer stays won. The same
+    ``idempotency_key`` (one per rendered form, kept on the timeline entry) changes the lead
+    once: a repeat returns it as the first left it.
     """
     unknown = set(changes) - set(EDITABLE_FIELDS)
     if unknown:
         raise TypeError(f"lead_update() cannot change {', '.join(sorted(unknown))}")
     locked = Lead.objects.select_for_update(of=("self",)).select_related("customer").get(pk=lead.pk)
+    if already_sent(locked, idempotency_key):
+        return locked
+    idempotency_key = _unused(idempotency_key)
     before_status = locked.status
     before_follow_up = locked.follow_up_date
     if "phone" in changes:
@@ -197,8 +204,27 @@ def lead_update(*, lead: Lead, by, note: str = "", **changes) -> Lead:
             from_status=before_status if new_status != before_status else "",
             to_status=new_status if new_status != before_status else "",
             by=by,
+            idempotency_key=idempotency_key,
         )
     return locked
+
+
+def already_sent(lead: Lead, idempotency_key) -> bool:
+    """Whether the form with this key (a UUID, or its text as posted) has already put an
+    entry on the lead's timeline."""
+    try:
+        key = uuid.UUID(str(idempotency_key)) if idempotency_key else None
+    except ValueError:
+        return False
+    return key is not None and LeadNote.objects.filter(lead=lead, idempotency_key=key).exists()
+
+
+def _unused(idempotency_key):
+    """The key, or None if another lead's entry holds it (a tampered post: the change is
+    made without the double-post guard rather than refused)."""
+    if idempotency_key is None or LeadNote.objects.filter(idempotency_key=idempotency_key).exists():
+        return None
+    return idempotency_key
 
 
 @transaction.atomic
@@ -213,14 +239,11 @@ def lead_add_note(*, lead: Lead, by, text: str, idempotency_key=None) -> LeadNot
     # Lock the lead so notes from two people land in a stable order, and a repeat of the same
     # form waits here for the first to commit.
     Lead.objects.select_for_update().filter(pk=lead.pk).exists()
-    if idempotency_key is not None:
-        existing = LeadNote.objects.filter(idempotency_key=idempotency_key).first()
-        if existing is not None and existing.lead_id == lead.pk:
-            return existing
-        if existing is not None:
-            # A key from another lead's form (a tampered post): add the note without it.
-            idempotency_key = None
-    return LeadNote.objects.create(lead=lead, text=text, by=by, idempotency_key=idempotency_key)
+    if already_sent(lead, idempotency_key):
+        return LeadNote.objects.get(lead=lead, idempotency_key=idempotency_key)
+    return LeadNote.objects.create(
+        lead=lead, text=text, by=by, idempotency_key=_unused(idempotency_key)
+    )
 
 
 @transaction.atomic

@@ -233,6 +233,10 @@ def lead_change_status(request, pk):
     """Every role: move a lead on (status, next follow-up, note), recorded on the timeline."""
     lead = selectors.lead_get(pk)
     form = LeadStatusForm(request.POST, lead=lead)
+    if services.already_sent(lead, request.POST.get("idempotency_key")):
+        # The same form sent again (a double click): the first one moved the lead on.
+        messages.success(request, "Lead updated.")
+        return redirect("crm:lead_detail", pk=lead.pk)
     if form.is_valid():
         before = lead.get_status_display()
         try:
@@ -242,6 +246,7 @@ def lead_change_status(request, pk):
                 note=form.cleaned_data["note"],
                 status=form.cleaned_data["status"],
                 follow_up_date=form.cleaned_data["follow_up_date"],
+                idempotency_key=form.cleaned_data["idempotency_key"],
             )
         except ValidationError as exc:
             add_service_errors(form, exc)

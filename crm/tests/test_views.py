@@ -362,6 +362,22 @@ def test_a_note_key_from_another_leads_form_still_adds_the_note(client_for, fron
     assert list(lead.notes.values_list("text", flat=True)) == ["Second"]
 
 
+@pytest.mark.parametrize("note", ["Called", ""])
+def test_the_same_status_form_sent_twice_moves_the_lead_on_once(note, client_for, front_desk, lead):
+    client = client_for(front_desk)
+    page = client.get(reverse("crm:lead_detail", args=[lead.pk])).content.decode()
+    form = page[page.index(reverse("crm:lead_change_status", args=[lead.pk])) :]
+    data = {"status": LeadStatus.CONTACTED, "note": note, "idempotency_key": _note_key(form)}
+    url = reverse("crm:lead_change_status", args=[lead.pk])
+
+    client.post(url, data)
+    again = client.post(url, data, follow=True)
+
+    assert "Nothing changed" not in again.content.decode()
+    assert "Lead updated." in again.content.decode()
+    assert list(lead.notes.values_list("text", "to_status")) == [(note, LeadStatus.CONTACTED)]
+
+
 def test_empty_note_with_htmx_shows_the_error_in_place(client_for, front_desk, lead):
     response = client_for(front_desk).post(
         reverse("crm:lead_add_note", args=[lead.pk]), {"text": ""}, HTTP_HX_REQUEST="true"
