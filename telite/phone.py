@@ -17,11 +17,18 @@ INVALID_MESSAGE = "Enter a valid mobile number, for example 98450 12345 or +91 9
 # refused before parsing: phonenumbers reads letters as keypad digits ("98450abcde" is
 # +919845022233), which would file a device under somebody else's number.
 PHONE_NOISE = re.compile(r"[^\d\s+\-().]")
+# Direction marks and zero-width characters: a number copied from WhatsApp comes wrapped in
+# them ("\u202a+91 98450 12345\u202c"). Invisible, so never what was meant.
+INVISIBLE = re.compile("[\u200b-\u200f\u202a-\u202e\u2060-\u2069\ufeff]")
+
+
+def strip_invisible(value: str) -> str:
+    return INVISIBLE.sub("", value or "").strip()
 
 
 def normalize_phone(value: str, *, region: str | None = None) -> str:
     """Return ``value`` in E.164 form, or raise ValidationError with a message a clerk can act on."""
-    raw = (value or "").strip()
+    raw = strip_invisible(value)
     if not raw:
         raise ValidationError("Enter a phone number.", code="required")
     if PHONE_NOISE.search(raw):
@@ -29,8 +36,11 @@ def normalize_phone(value: str, *, region: str | None = None) -> str:
     region = region or settings.PHONE_DEFAULT_REGION
     candidates = [raw]
     digits = "".join(ch for ch in raw if ch.isdigit())
-    # "919845012345" is an Indian number written with its country code but no "+".
-    if not raw.startswith("+") and len(digits) > 10:
+    # "919845012345" is an Indian number written with its country code but no "+". Only the
+    # shop's own code is read so: a local number with one digit too many ("78344485217") would
+    # otherwise be valid in Russia, Iran or Poland and file the device under a stranger.
+    own_code = str(phonenumbers.country_code_for_region(region))
+    if not raw.startswith("+") and len(digits) > 10 and digits.startswith(own_code):
         candidates.append("+" + digits)
     for candidate in candidates:
         try:
@@ -39,6 +49,12 @@ def normalize_phone(value: str, *, region: str | None = None) -> str:
             continue
         if phonenumbers.is_valid_number(parsed):
             return phonenumbers.format_number(parsed, phonenumbers.PhoneNumberFormat.E164)
+    if not raw.startswith(("+", "00")) and len(digits) > 10:
+        raise ValidationError(
+            f"That is {len(digits)} digits: check the number. A number from another country "
+            "starts with + and its country code.",
+            code="invalid_phone",
+        )
     raise ValidationError(INVALID_MESSAGE, code="invalid_phone")
 
 
@@ -75,7 +91,7 @@ def phone_search_q(value: str, field: str):
     """
     from django.db.models import Q
 
-    value = (value or "").strip()
+    value = strip_invisible(value)
     query = None
     canonical = try_normalize_phone(value)
     if canonical:

@@ -42,6 +42,35 @@ def test_invalid_numbers_are_refused_with_a_message(typed):
 
 
 @pytest.mark.django_db
+@pytest.mark.parametrize("typed", ["78344485217", "984501234567", "98450 123456"])
+def test_a_local_number_with_a_digit_too_many_is_refused_not_read_as_foreign(typed):
+    # Each of these, read as "+" and its digits, is a valid number abroad.
+    CustomerFactory(whatsapp_number="+917834448521")
+    with pytest.raises(ValidationError) as refused:
+        customer_get_or_create(whatsapp_number=typed, name="Asha")
+    assert "check the number" in refused.value.messages[0]
+    assert Customer.objects.count() == 1
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("typed", ["+44 7911 123456", "0044 7911 123456"])
+def test_a_foreign_number_with_its_country_code_is_a_customer(typed):
+    customer, created = customer_get_or_create(whatsapp_number=typed, name="Tom")
+    assert created and customer.whatsapp_number == "+447911123456"
+
+
+@pytest.mark.django_db
+def test_a_number_copied_from_whatsapp_finds_the_customer(client_for, front_desk):
+    # WhatsApp wraps a copied number in invisible direction marks.
+    customer = CustomerFactory(name="Asha Rao", whatsapp_number="+919845012345")
+    copied = "\u202a+91 98450 12345\u202c"
+    assert customer_find_by_whatsapp(copied) == customer
+    client = client_for(front_desk)
+    assert "Asha Rao" in client.get(LOOKUP, {"whatsapp_number": copied}).content.decode()
+    assert "Asha Rao" in client.get("/customers/", {"q": copied}).content.decode()
+
+
+@pytest.mark.django_db
 def test_letters_are_never_read_as_keypad_digits(client_for, front_desk):
     # phonenumbers would read "98450abcde" as 98450 22233: the look-up must not offer that
     # customer, nor intake file a device under their number.
