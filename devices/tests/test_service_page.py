@@ -761,6 +761,37 @@ def test_adding_a_part_keeps_a_correction_row_open_with_what_was_typed(client_fo
     assert part.quantity == 2  # the correction itself is not saved until its own Save
 
 
+@pytest.mark.django_db
+def test_removing_a_part_keeps_what_is_typed_in_the_add_row_and_an_open_correction(
+    client_for, technician, job
+):
+    wrong = part_add(device=job, by=technician, name="Wrong fan", quantity=1, unit_cost="300")
+    hinge = part_add(device=job, by=technician, name="Hinge set", quantity=2, unit_cost="600")
+    client = client_for(technician)
+    row = client.get(reverse("devices:part_change", args=[job.pk, hinge.pk]), **HTMX).text
+    delete_url = reverse("devices:part_delete", args=[job.pk, wrong.pk])
+    remove = re.search(rf"<form[^>]*{delete_url}[^>]*>", row)
+    assert "#part-add-form" in remove.group(0) and "#part-change-form" in remove.group(0)
+
+    response = client.post(
+        reverse("devices:part_delete", args=[job.pk, wrong.pk]),
+        {
+            "name": "RAM 8GB DDR4",
+            "quantity": "2",
+            "unit_cost": "2450",
+            "editing": str(hinge.pk),
+            "change-name": "Hinge set",
+            "change-quantity": "1",
+            "change-unit_cost": "600",
+        },
+        **HTMX,
+    )
+
+    assert not SparePart.objects.filter(pk=wrong.pk).exists()
+    assert response.context["part_form"]["name"].value() == "RAM 8GB DDR4"
+    assert response.context["change_form"]["quantity"].value() == "1"
+
+
 def _was(html) -> str:
     """The service as the page's form showed it (its hidden ``was``)."""
     return re.search(r'name="was" value="([^"]*)"', html).group(1)

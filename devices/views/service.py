@@ -315,7 +315,8 @@ def part_delete(request, pk, part_id):
         part_remove(part=part, by=request.user)
     except ValidationError as exc:
         error = error_text(exc)
-    response = _parts_response(request, device, error=error)
+    # The add boxes and an open correction keep what was typed in them (``hx-include``).
+    response = _parts_response(request, device, error=error, **_typed_elsewhere(request.POST))
     if response is not None:
         return response
     if error:
