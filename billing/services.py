@@ -670,7 +670,7 @@ def return_unrepaired(
         )
     locked = device_return(device=locked, by=by, reason=reason, note=note)
     if charge > ZERO:
-        return _issue_bill(
+        bill = _issue_bill(
             device=locked,
             by=by,
             kind=BillKind.INSPECTION,
@@ -686,6 +686,15 @@ def return_unrepaired(
             refund_excess=True,
             refund_mode=refund_mode,
         )
+        # The return's entry names the bill it issued, as a closed repair's does (one action:
+        # the bill is numbered after the move, in the same transaction).
+        returned = locked.events.filter(kind=DeviceEvent.Kind.RETURNED).latest("at", "pk")
+        returned.note = (
+            f"{returned.note.rstrip('.')}. Inspection bill {bill.number}: "
+            f"{format_money(bill.bill_value)}, received {format_money(bill.amount_received)}."
+        )
+        returned.save(update_fields=["note"])
+        return bill
     held = unbilled_money(locked)
     if held > ZERO:
         Refund.objects.create(

@@ -152,6 +152,18 @@ def test_return_with_a_charge_below_the_advance_refunds_the_difference(make_devi
     assert Refund.objects.get().amount == Decimal("750.00")
 
 
+def test_the_return_on_the_timeline_names_the_inspection_bill(make_device, front_desk):
+    device = make_device()
+    services.payment_record(device=device, amount="200", mode="upi", by=front_desk)
+    bill = services.return_unrepaired(
+        device=device, by=front_desk, reason="Customer declined", inspection_charge="200"
+    )
+    event = device.events.get(kind=DeviceEvent.Kind.RETURNED)
+    assert event.note == (
+        f"Customer declined. Inspection bill {bill.number}: ₹200.00, received ₹200.00."
+    )
+
+
 @pytest.mark.parametrize(
     ("charge", "handed_back"), [("", "₹500.00"), ("300", "₹200.00")], ids=["free", "charged"]
 )
