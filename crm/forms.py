@@ -7,6 +7,7 @@ from django import forms
 from django.core.exceptions import ValidationError
 from django.db.models import Q
 from django.utils import timezone
+from django.utils.html import format_html_join
 
 from accounts.models import User
 from devices.workflow import check_promise_horizon
@@ -54,6 +55,9 @@ def _check_follow_up(value, before=None):
         # 9999-12-31 is a slip of the keyboard, and the lead would never come up again.
         check_promise_horizon(value)
     return value
+
+
+_UNKNOWN = object()
 
 
 class LeadForm(forms.ModelForm):
@@ -182,7 +186,63 @@ class LeadForm(forms.ModelForm):
         pass
 
     def service_kwargs(self) -> dict:
-        return {name: self.cleaned_data[name] for name in self.Meta.fields}
+        """What a new lead is made of; for an edit, only the fields this person changed and,
+        as ``was``, what the page showed in them (``crm.services.lead_update``)."""
+        if not self.instance.pk:
+            return {name: self.cleaned_data[name] for name in self.Meta.fields}
+        changed = self._changed()
+        kwargs = {name: self.cleaned_data[name] for name in changed}
+        kwargs["was"] = {
+            name: shown for name in changed if (shown := self._shown(name)) is not _UNKNOWN
+        }
+        return kwargs
+
+    def _changed(self) -> list[str]:
+        """The fields this person changed: what is sent differs from what the page showed
+        (``initial-<name>``, printed by ``shown_inputs``), so a form opened before someone
+        else moved the lead on does not undo it. A page that sent no shown values (opened
+        before they existed) counts every field as changed."""
+        changed = []
+        for name in self.Meta.fields:
+            shown = self._shown(name)
+            if shown is _UNKNOWN or self.fields[name].has_changed(shown, self[name].data):
+                changed.append(name)
+        return changed
+
+    def _shown(self, name):
+        raw = self.data.get(self[name].html_initial_name)
+        if raw is None:
+            return _UNKNOWN
+        try:
+            return self.fields[name].to_python(raw)
+        except ValidationError:
+            return _UNKNOWN
+
+    def shown_inputs(self) -> str:
+        """The hidden ``initial-<name>`` inputs of an edit: what the page first showed in each
+        field, carried unchanged through a refusal (Django's ``show_hidden_initial`` would
+        print what was typed, and lose track of what changed), or as set by
+        ``now_showing``."""
+        inputs = []
+        for name in self.Meta.fields:
+            bound = self[name]
+            shown = self.data.get(bound.html_initial_name, "") if self.is_bound else bound.value()
+            inputs.append(forms.HiddenInput().render(bound.html_initial_name, shown))
+        return format_html_join("", "{}", ((html,) for html in inputs))
+
+    def now_showing(self, lead: Lead, clashed) -> None:
+        """After a clash, the form shows ``lead`` as saved now: the fields this person did
+        not change take its values; the ``clashed`` ones keep what was typed, counted as
+        shown over the new value, so saving again puts it instead."""
+        changed = self._changed()
+        self.data = self.data.copy()
+        for name in self.Meta.fields:
+            value = getattr(lead, f"{name}_id" if name == "owner" else name)
+            value = "" if value is None else str(value)
+            if name not in changed:
+                self.data[name] = value
+            if name not in changed or name in clashed:
+                self.data[self[name].html_initial_name] = value
 
 
 class LeadStatusForm(forms.Form):

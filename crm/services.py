@@ -5,6 +5,7 @@ from, to). A lead becomes a customer only through ``lead_convert``, which goes t
 ``customers.services`` so that a known WhatsApp number is matched, never duplicated.
 """
 
+import datetime
 import uuid
 
 from django.core.exceptions import ValidationError
@@ -161,15 +162,62 @@ def lead_create(
     return lead
 
 
+class LeadChangedMeanwhile(ValidationError):
+    """Someone changed fields of the lead after the form was opened, and this form changes
+    them too (``fields``: their names; ``lead``: as saved now)."""
+
+    def __init__(self, lead: Lead, fields: list[str], by):
+        who = by or "Someone"
+        errors = {
+            name: f"{who} changed this to {_shown_value(lead, name)} after you opened this "
+            "page. Save again to put yours instead."
+            for name in fields
+        }
+        super().__init__(errors, code="changed_meanwhile")
+        self.lead, self.fields = lead, fields
+
+
+def _shown_value(lead: Lead, name: str) -> str:
+    value = getattr(lead, name)
+    if value in (None, ""):
+        return "nothing"
+    if name == "status":
+        return f"“{lead.get_status_display()}”"
+    if isinstance(value, datetime.date):
+        return date_format(value, "j M Y")
+    return f"“{value}”"
+
+
+def _clashes(locked: Lead, changes: dict, was: dict) -> list[str]:
+    """The fields this form changes that someone else changed too since it was opened."""
+    return [
+        name
+        for name, value in changes.items()
+        if name in was
+        and _same(getattr(locked, name), was[name]) is False
+        and _same(getattr(locked, name), value) is False
+    ]
+
+
+def _same(a, b) -> bool:
+    if hasattr(a, "pk") or hasattr(b, "pk"):
+        return getattr(a, "pk", a) == getattr(b, "pk", b)
+    return (a or None) == (b or None)
+
+
 @transaction.atomic
-def lead_update(*, lead: Lead, by, note: str = "", idempotency_key=None, **changes) -> Lead:
+def lead_update(
+    *, lead: Lead, by, note: str = "", idempotency_key=None, was: dict | None = None, **changes
+) -> Lead:
     """Change a lead's details; a status change (and a new follow-up date or a note that
     comes with it) is recorded on the timeline with who and when.
 
     Winning stamps ``won_at``; losing keeps the note as the reason. A won or lost lead
     keeps no follow-up date. A lead that already became a customer stays won. The same
     ``idempotency_key`` (one per rendered form, kept on the timeline entry) changes the lead
-    once: a repeat returns it as the first left it.
+    once: a repeat returns it as the first left it. ``was``: what the form showed in the
+    fields it changes; one that someone else changed meanwhile to something else is
+    refused (``LeadChangedMeanwhile``) rather than overwritten unseen.
     """
     unknown = set(changes) - set(EDITABLE_FIELDS)
     if unknown:
@@ -185,6 +233,9 @@ def lead_update(*, lead: Lead, by, note: str = "", idempotency_key=None, **chang
     for field in ("name", "requirement", "email"):
         if field in changes:
             changes[field] = (changes[field] or "").strip()
+    if was and (clashes := _clashes(locked, changes, was)):
+        last = locked.history.order_by("-history_date").first()
+        raise LeadChangedMeanwhile(locked, clashes, last and last.history_user)
     new_status = changes.get("status", before_status)
     if new_status != before_status:
         check_status_change(locked, new_status, note)

@@ -175,8 +175,15 @@ def lead_edit(request, pk):
     if request.method == "POST":
         form = LeadForm(request.POST, instance=lead)
         if form.is_valid():
+            changes = form.service_kwargs()
+            if changes.keys() == {"was"}:
+                messages.info(request, "Nothing was changed.")
+                return redirect("crm:lead_detail", pk=lead.pk)
             try:
-                services.lead_update(lead=lead, by=request.user, **form.service_kwargs())
+                services.lead_update(lead=lead, by=request.user, **changes)
+            except services.LeadChangedMeanwhile as exc:
+                add_service_errors(form, exc)
+                form.now_showing(exc.lead, exc.fields)
             except ValidationError as exc:
                 add_service_errors(form, exc)
             else:

@@ -1,5 +1,6 @@
 import datetime
 import re
+from html import unescape as html_unescape
 
 import pytest
 from django.contrib.auth import REDIRECT_FIELD_NAME
@@ -10,7 +11,7 @@ from django.utils import timezone
 
 from accounts.tests.factories import UserFactory
 from crm.models import Lead, LeadNote, LeadSource, LeadStatus
-from crm.services import lead_convert
+from crm.services import lead_convert, lead_update
 from customers.models import Customer
 from customers.tests.factories import CustomerFactory
 
@@ -274,6 +275,99 @@ def test_edit_keeps_an_old_follow_up_date_that_was_not_changed(client_for, front
     assert response.status_code == 302
     lead.refresh_from_db()
     assert (lead.name, lead.follow_up_date) == ("Renamed", past)
+
+
+def _edit_form_as_shown(client, lead) -> dict:
+    """What the browser sends back from the edit page: each box as shown, and the hidden
+    ``initial-<name>`` inputs the page printed."""
+    page = client.get(reverse("crm:lead_edit", args=[lead.pk]))
+    form = page.context["form"]
+    data = {name: "" if form[name].value() is None else form[name].value() for name in form.fields}
+    html = page.content.decode()
+    for name in form.fields:
+        shown = re.search(rf'<input type="hidden" name="initial-{name}"(?: value="([^"]*)")?', html)
+        data[f"initial-{name}"] = html_unescape(shown.group(1) or "")
+    return data
+
+
+def test_an_edit_opened_before_someone_moved_the_lead_on_does_not_undo_it(
+    client_for, front_desk, manager
+):
+    lead = LeadFactory(name="Lata", status=LeadStatus.NEW, follow_up_date=None)
+    desk = client_for(front_desk)
+    data = _edit_form_as_shown(desk, lead)
+    later = timezone.localdate() + datetime.timedelta(days=2)
+    client_for(manager).post(
+        reverse("crm:lead_change_status", args=[lead.pk]),
+        {"status": LeadStatus.QUALIFIED, "follow_up_date": later.isoformat(), "note": "10 PCs"},
+    )
+
+    response = desk.post(reverse("crm:lead_edit", args=[lead.pk]), {**data, "name": "Latha"})
+
+    assert response.status_code == 302
+    lead.refresh_from_db()
+    assert (lead.name, lead.status, lead.follow_up_date) == ("Latha", LeadStatus.QUALIFIED, later)
+    assert not lead.notes.filter(to_status=LeadStatus.NEW).exists()
+
+
+def test_the_same_field_changed_by_two_people_is_refused_then_saved_on_purpose(
+    client_for, front_desk, manager
+):
+    lead = LeadFactory(name="Lata", requirement="Laptop screen")
+    desk = client_for(front_desk)
+    data = _edit_form_as_shown(desk, lead)
+    boss = client_for(manager)
+    boss.post(
+        reverse("crm:lead_edit", args=[lead.pk]),
+        {**_edit_form_as_shown(boss, lead), "requirement": "Laptop screen and keyboard"},
+    )
+
+    refused = desk.post(
+        reverse("crm:lead_edit", args=[lead.pk]), {**data, "requirement": "Laptop screen (15 in)"}
+    )
+
+    text = refused.content.decode()
+    assert refused.status_code == 200
+    assert f"{manager} changed this to “Laptop screen and keyboard”" in text
+    assert "Laptop screen (15 in)" in text  # what was typed is kept
+    lead.refresh_from_db()
+    assert lead.requirement == "Laptop screen and keyboard"
+    # Sent again as the page now shows it: the desk's text goes in.
+    form = refused.context["form"]
+    again = desk.post(reverse("crm:lead_edit", args=[lead.pk]), form.data)
+    assert again.status_code == 302
+    lead.refresh_from_db()
+    assert lead.requirement == "Laptop screen (15 in)"
+
+
+def test_a_refused_edit_still_saves_only_what_was_changed(client_for, front_desk, manager):
+    lead = LeadFactory(name="Lata", status=LeadStatus.NEW)
+    desk = client_for(front_desk)
+    data = _edit_form_as_shown(desk, lead)
+    refused = desk.post(
+        reverse("crm:lead_edit", args=[lead.pk]), {**data, "name": "Latha", "phone": "12"}
+    )
+    assert refused.status_code == 200
+    lead_update(lead=lead, by=manager, status=LeadStatus.CONTACTED)
+
+    fixed = {**refused.context["form"].data.dict(), "phone": data["phone"]}
+    desk.post(reverse("crm:lead_edit", args=[lead.pk]), fixed)
+
+    lead.refresh_from_db()
+    assert (lead.name, lead.status) == ("Latha", LeadStatus.CONTACTED)
+
+
+def test_an_edit_saved_with_nothing_changed_says_so_and_records_nothing(client_for, front_desk):
+    lead = LeadFactory()
+    client = client_for(front_desk)
+    history = lead.history.count()
+
+    response = client.post(
+        reverse("crm:lead_edit", args=[lead.pk]), _edit_form_as_shown(client, lead), follow=True
+    )
+
+    assert "Nothing was changed." in response.content.decode()
+    assert lead.history.count() == history
 
 
 def test_edit_refuses_to_move_a_converted_lead_off_won(client_for, front_desk, lead):
