@@ -37,6 +37,9 @@ class CustomerContactForm(forms.Form):
                 "hx-include": "#id_lookup_filled",
             }
         )
+        self.fields["whatsapp_number"].error_messages["required"] = (
+            "Enter the customer's WhatsApp number, e.g. 98450 12345."
+        )
         self.fields["name"].required = False
         self.fields["name"].help_text = "Filled in for a customer we know; required for a new one."
 

@@ -155,6 +155,12 @@ class IntakeForm(CustomerContactForm):
         f["issue_description"].error_messages["required"] = (
             "Describe the problem the customer reports, e.g. no power, broken screen."
         )
+        f["device_name"].error_messages["required"] = (
+            "Say what the device is, e.g. laptop, desktop, printer."
+        )
+        f["expected_delivery_date"].error_messages["required"] = (
+            "Pick the date promised to the customer."
+        )
         for name in ("accessories", "condition"):
             f[name].widget = forms.Textarea(attrs={"rows": 2, "maxlength": 300})
         f["expected_delivery_date"].widget = DateInput(

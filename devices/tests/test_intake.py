@@ -207,6 +207,22 @@ def test_refused_form_writes_nothing_and_keeps_what_was_typed(client_for, front_
 
 
 @pytest.mark.django_db
+def test_an_empty_intake_says_what_each_required_box_wants(client_for, front_desk):
+    empty = dict.fromkeys(intake_data(), "") | {"intake_key": str(uuid.uuid4())}
+    response = client_for(front_desk).post(URL, empty)
+    errors = response.context["form"].errors
+    wanted = {
+        "whatsapp_number": "WhatsApp number",
+        "device_name": "what the device is",
+        "issue_description": "Describe the problem",
+        "expected_delivery_date": "date promised",
+    }
+    for name, says in wanted.items():
+        assert says in errors[name][0], name
+    assert nothing_written()
+
+
+@pytest.mark.django_db
 def test_invalid_number_is_refused_with_a_message(client_for, front_desk):
     response = client_for(front_desk).post(URL, intake_data(whatsapp_number="12345"))
     assert response.status_code == 200
