@@ -6,7 +6,17 @@
 (function () {
   // Unsaved: a box, list or tick changed since the page came, or a form the server sent
   // back refused (data-refused): what it shows was typed, and is not saved.
+  // A form with data-pending-fields="name unit_cost" (the "add a part" row) holds something
+  // unsaved exactly when one of those boxes is filled in, whether typed now or sent back by
+  // the server (kept while another part was removed or corrected).
   function unsaved(form) {
+    var pending = form.dataset.pendingFields;
+    if (pending) {
+      return pending.split(/\s+/).some(function (name) {
+        var field = form.elements[name];
+        return field && field.value.trim() !== "";
+      });
+    }
     if (form.hasAttribute("data-refused")) return true;
     return Array.from(form.elements).some(function (field) {
       if (field.type === "hidden" || field.type === "submit") return false;
