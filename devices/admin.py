@@ -12,20 +12,24 @@ from django import forms
 from django.contrib import admin, messages
 from django.core.exceptions import ValidationError
 from django.db.models import Q
+from django.http import HttpResponseRedirect
 from django.template.defaultfilters import pluralize
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.html import format_html
 
 from telite.admin_history import GuardedHistoryAdmin, MoneyFieldsMixin
+from telite.dates import format_day
 from telite.phone import try_normalize_phone
 
 from .models import Device, DeviceEvent, DevicePhoto, DeviceStatus, Service, SparePart
 from .services import (
     INTAKE_FIELDS,
+    ServiceChangedMeanwhile,
     device_update_details,
     part_add,
     part_remove,
+    service_stamp,
     service_update,
     validate_photo,
 )
@@ -39,16 +43,68 @@ def _nothing_saved_directly(formset):
     formset.new_objects, formset.changed_objects, formset.deleted_objects = [], [], []
 
 
+class ServiceAdminForm(forms.ModelForm):
+    """The service as the page showed it (``was``): a save from a page opened before someone
+    else's save is refused by ``service_update``, as on the service page, instead of
+    silently putting back what the page showed."""
+
+    was = forms.CharField(required=False, widget=forms.HiddenInput)
+
+    class Meta:
+        model = Service
+        fields = ("diagnosis", "work_done", "labour_charge")
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        if self.instance.pk:
+            # Also when bound: "was" is then among the changed data only for a stale page.
+            self.initial["was"] = service_stamp(self.instance)
+
+
+def _editable(fields):
+    # "was" is a form field, not the model's: it is never shown read-only.
+    return tuple(f for f in fields if f != "was")
+
+
+def _save_service(request, device, form) -> None:
+    """A service form's boxes, saved through service_update when one of them changed (a
+    read-only page posts none; the saved values stand for the boxes a form does not have)."""
+    boxes = ("diagnosis", "work_done", "labour_charge")
+    if not set(form.changed_data) & set(boxes):
+        return
+    service_update(
+        device=device,
+        by=request.user,
+        **{name: form.cleaned_data.get(name, getattr(form.instance, name)) for name in boxes},
+        was=form.cleaned_data.get("was"),
+    )
+
+
 class ServiceRefusalMixin:
-    """A service refusing a change (the device left the workshop while the form was open)
-    becomes a message on the list page, not an error page; nothing is saved."""
+    """A service refusing a change (the device left the workshop, or someone saved the
+    service, while the form was open) becomes a message on the record's page, not an error
+    page; nothing is saved (the admin's transaction is rolled back)."""
 
     def changeform_view(self, request, object_id=None, form_url="", extra_context=None):
         try:
             return super().changeform_view(request, object_id, form_url, extra_context)
+        except ServiceChangedMeanwhile as exc:
+            service = exc.service
+            self.message_user(
+                request,
+                f"Nothing was saved: {service.updated_by or 'someone'} saved the service of "
+                f"{service.device.job_number} at "
+                f"{format_day(service.updated_at, with_time=True)}, after this page was "
+                "opened. The page now shows what is saved; make your change again if it is "
+                "still needed.",
+                messages.ERROR,
+            )
         except ValidationError as exc:
-            self.message_user(request, "Not saved: " + " ".join(exc.messages), messages.ERROR)
-            return self.response_post_save_change(request, None)
+            self.message_user(
+                request, "Nothing was saved: " + " ".join(exc.messages), messages.ERROR
+            )
+        # The page again, as it is now (read-only once the job has left the workshop).
+        return HttpResponseRedirect(request.get_full_path())
 
 
 class OverdueFilter(admin.SimpleListFilter):
@@ -86,7 +142,8 @@ class TechnicianFilter(admin.SimpleListFilter):
 
 class ServiceInline(MoneyFieldsMixin, admin.StackedInline):
     model = Service
-    fields = ("diagnosis", "work_done", "labour_charge", "updated_by", "updated_at")
+    form = ServiceAdminForm
+    fields = ("diagnosis", "work_done", "labour_charge", "was", "updated_by", "updated_at")
     readonly_fields = ("updated_by", "updated_at")
     can_delete = False
     max_num = 1
@@ -95,7 +152,7 @@ class ServiceInline(MoneyFieldsMixin, admin.StackedInline):
 
     def get_readonly_fields(self, request, obj=None):
         if obj is not None and not obj.is_open:
-            return self.fields
+            return _editable(self.fields)
         return self.readonly_fields
 
     def has_add_permission(self, request, obj=None):
@@ -349,14 +406,7 @@ class DeviceAdmin(ServiceRefusalMixin, GuardedHistoryAdmin):
         if formset.model is Service:
             _nothing_saved_directly(formset)
             for f in formset.forms:
-                if f.has_changed():
-                    service_update(
-                        device=device,
-                        by=request.user,
-                        diagnosis=f.cleaned_data.get("diagnosis", ""),
-                        work_done=f.cleaned_data.get("work_done", ""),
-                        labour_charge=f.cleaned_data.get("labour_charge"),
-                    )
+                _save_service(request, device, f)
             return
         if formset.model is DevicePhoto:
             added = captioned = 0
@@ -413,12 +463,21 @@ class SparePartInline(MoneyFieldsMixin, admin.TabularInline):
 
 @admin.register(Service)
 class ServiceAdmin(ServiceRefusalMixin, GuardedHistoryAdmin):
+    form = ServiceAdminForm
     list_display = ("device", "customer", "status", "labour_charge", "updated_by", "updated_at")
     list_select_related = ("device", "device__customer", "updated_by")
     list_filter = ("device__status",)
     search_fields = ("device__job_number", "device__customer__name", "device__serial_number")
     search_help_text = "Job number, customer name or serial number."
-    fields = ("device_link", "diagnosis", "work_done", "labour_charge", "updated_by", "updated_at")
+    fields = (
+        "device_link",
+        "diagnosis",
+        "work_done",
+        "labour_charge",
+        "was",
+        "updated_by",
+        "updated_at",
+    )
     readonly_fields = ("device_link", "updated_by", "updated_at")
     inlines = (SparePartInline,)
 
@@ -431,7 +490,7 @@ class ServiceAdmin(ServiceRefusalMixin, GuardedHistoryAdmin):
 
     def get_readonly_fields(self, request, obj=None):
         if obj is not None and not obj.device.is_open:
-            return self.fields
+            return _editable(self.fields)
         return self.readonly_fields
 
     @admin.display(description="customer")
@@ -452,14 +511,7 @@ class ServiceAdmin(ServiceRefusalMixin, GuardedHistoryAdmin):
         )
 
     def save_model(self, request, obj, form, change):
-        if form.changed_data:
-            service_update(
-                device=obj.device,
-                by=request.user,
-                diagnosis=form.cleaned_data.get("diagnosis", obj.diagnosis),
-                work_done=form.cleaned_data.get("work_done", obj.work_done),
-                labour_charge=form.cleaned_data.get("labour_charge", obj.labour_charge),
-            )
+        _save_service(request, obj.device, form)
 
     def save_formset(self, request, form, formset, change):
         device = form.instance.device

@@ -7,6 +7,7 @@ from django.utils import timezone
 
 from customers.tests.factories import CustomerFactory
 from devices.models import DeviceEvent, DeviceStatus, Service, SparePart
+from devices.services import service_stamp, service_update
 from devices.tests.factories import DeviceFactory, ServiceFactory, SparePartFactory
 
 Kind = DeviceEvent.Kind
@@ -47,6 +48,7 @@ def device_form(device, **overrides):
                 "service-0-diagnosis": device.service.diagnosis,
                 "service-0-work_done": device.service.work_done,
                 "service-0-labour_charge": str(device.service.labour_charge),
+                "service-0-was": service_stamp(device.service),
             }
         )
     data.update(overrides)
@@ -158,6 +160,80 @@ def test_service_inline_saves_through_the_service(client_for, manager, technicia
     assert device.events.get().kind == Kind.SERVICE
 
 
+def service_form(service, **overrides):
+    """The service change form as the admin page posts it (no spare part rows)."""
+    data = {
+        "diagnosis": service.diagnosis,
+        "work_done": service.work_done,
+        "labour_charge": str(service.labour_charge),
+        "was": service_stamp(service),
+        "parts-TOTAL_FORMS": "0",
+        "parts-INITIAL_FORMS": "0",
+    }
+    data.update(overrides)
+    return data
+
+
+def messages_of(response):
+    return [str(m) for m in response.context["messages"]]
+
+
+@pytest.mark.django_db
+def test_a_stale_service_page_in_the_back_office_does_not_undo_a_newer_save(
+    client_for, manager, technician
+):
+    device = DeviceFactory(status=DeviceStatus.ASSIGNED, assigned_to=technician)
+    service = ServiceFactory(device=device, diagnosis="", labour_charge=0)
+    service.refresh_from_db()  # as the page reads it (0.00)
+    url = reverse("admin:devices_service_change", args=[service.pk])
+    client = client_for(manager)
+    shown = client.get(url).context["adminform"].form.initial["was"]
+    assert shown == service_stamp(service)
+    service_update(
+        device=device, by=technician, diagnosis="Dead power IC", work_done="", labour_charge="0"
+    )
+    response = client.post(url, service_form(service, labour_charge="800", was=shown), follow=True)
+    service.refresh_from_db()
+    assert (service.diagnosis, service.labour_charge) == ("Dead power IC", Decimal("0.00"))
+    said = " ".join(messages_of(response))
+    assert "Nothing was saved" in said and f"{technician} saved the service" in said
+    assert device.events.filter(by=manager).count() == 0
+    # Opened again, the page shows what is saved and takes the change.
+    response = client.post(url, service_form(service, labour_charge="800"))
+    assert response.status_code == 302
+    service.refresh_from_db()
+    assert (service.diagnosis, service.labour_charge) == ("Dead power IC", Decimal("800.00"))
+
+
+@pytest.mark.django_db
+def test_a_stale_device_page_in_the_back_office_does_not_undo_a_newer_service_save(
+    client_for, manager, technician
+):
+    device = DeviceFactory(status=DeviceStatus.ASSIGNED, assigned_to=technician)
+    ServiceFactory(device=device, diagnosis="", labour_charge=0)
+    device.refresh_from_db()
+    client = client_for(manager)
+    page = client.get(change_url(device))
+    inline = [f for f in page.context["inline_admin_formsets"] if f.formset.model is Service][0]
+    assert inline.formset.forms[0].initial["was"] == service_stamp(device.service)
+    shown = device_form(device)
+    service_update(
+        device=device, by=technician, diagnosis="Dead power IC", work_done="", labour_charge="0"
+    )
+    response = client.post(
+        change_url(device),
+        {**shown, "service-0-labour_charge": "800", "model": "Victus"},
+        follow=True,
+    )
+    device.refresh_from_db()
+    device.service.refresh_from_db()
+    assert device.service.diagnosis == "Dead power IC"
+    assert device.service.labour_charge == Decimal("0.00")
+    assert device.model != "Victus"  # the whole save is refused, details included
+    said = " ".join(messages_of(response))
+    assert "Nothing was saved" in said and f"{technician} saved the service" in said
+
+
 @pytest.mark.django_db
 def test_closed_device_shows_service_read_only(client_for, manager, technician):
     device = DeviceFactory(status=DeviceStatus.READY, assigned_to=technician)
@@ -165,6 +241,29 @@ def test_closed_device_shows_service_read_only(client_for, manager, technician):
     response = client_for(manager).get(change_url(device))
     inline = [f for f in response.context["inline_admin_formsets"] if f.formset.model is Service][0]
     assert "diagnosis" in inline.readonly_fields
+
+
+@pytest.mark.django_db
+def test_details_of_a_closed_job_are_still_corrected_on_its_read_only_page(
+    client_for, manager, technician
+):
+    device = DeviceFactory(status=DeviceStatus.READY, assigned_to=technician)
+    ServiceFactory(device=device, diagnosis="Billed", labour_charge=500)
+    # The page shows the service read-only: it posts no service boxes.
+    posted = {
+        k: v
+        for k, v in device_form(device, serial_number="5CD999").items()
+        if k.split("-")[-1] not in ("diagnosis", "work_done", "labour_charge", "was")
+    }
+    response = client_for(manager).post(change_url(device), posted)
+    assert response.status_code == 302
+    device.refresh_from_db()
+    device.service.refresh_from_db()
+    assert device.serial_number == "5CD999"
+    assert (device.service.diagnosis, device.service.labour_charge) == (
+        "Billed",
+        Decimal("500.00"),
+    )
 
 
 @pytest.mark.django_db
