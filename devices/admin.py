@@ -66,6 +66,16 @@ def _editable(fields):
     return tuple(f for f in fields if f != "was")
 
 
+def _shown_read_only(request, device, posted_field: str) -> bool:
+    """The service of a job that has left the workshop is shown read-only. A form posted
+    with the service in it was opened while the job was open: it stays editable, so that
+    the service refuses the change with its reason (_lock_open_device) instead of the admin
+    dropping what was typed and saying "changed successfully"."""
+    if device.is_open:
+        return False
+    return not (request.method == "POST" and posted_field in request.POST)
+
+
 def _save_service(request, device, form) -> None:
     """A service form's boxes, saved through service_update when one of them changed (a
     read-only page posts none; the saved values stand for the boxes a form does not have)."""
@@ -78,6 +88,12 @@ def _save_service(request, device, form) -> None:
         **{name: form.cleaned_data.get(name, getattr(form.instance, name)) for name in boxes},
         was=form.cleaned_data.get("was"),
     )
+
+
+def _parts_editable(request, service) -> bool:
+    # As _shown_read_only: rows added or ticked for removal on a page opened while the job
+    # was open reach part_add / part_remove, which refuse them with the reason.
+    return service is not None and (service.device.is_open or request.method == "POST")
 
 
 class ServiceRefusalMixin:
@@ -151,7 +167,8 @@ class ServiceInline(MoneyFieldsMixin, admin.StackedInline):
     verbose_name_plural = "service (spare parts: open the service record)"
 
     def get_readonly_fields(self, request, obj=None):
-        if obj is not None and not obj.is_open:
+        # The inline's prefix is the device's accessor, "service".
+        if obj is not None and _shown_read_only(request, obj, "service-0-labour_charge"):
             return _editable(self.fields)
         return self.readonly_fields
 
@@ -455,10 +472,10 @@ class SparePartInline(MoneyFieldsMixin, admin.TabularInline):
         return False
 
     def has_add_permission(self, request, obj=None):
-        return obj is not None and obj.device.is_open
+        return _parts_editable(request, obj)
 
     def has_delete_permission(self, request, obj=None):
-        return obj is not None and obj.device.is_open
+        return _parts_editable(request, obj)
 
 
 @admin.register(Service)
@@ -489,7 +506,7 @@ class ServiceAdmin(ServiceRefusalMixin, GuardedHistoryAdmin):
         return False
 
     def get_readonly_fields(self, request, obj=None):
-        if obj is not None and not obj.device.is_open:
+        if obj is not None and _shown_read_only(request, obj.device, "labour_charge"):
             return _editable(self.fields)
         return self.readonly_fields
 

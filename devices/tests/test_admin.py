@@ -244,6 +244,59 @@ def test_closed_device_shows_service_read_only(client_for, manager, technician):
 
 
 @pytest.mark.django_db
+@pytest.mark.parametrize("what", ["labour", "part"])
+def test_a_service_page_saved_after_the_bill_was_closed_meanwhile_says_nothing_was_saved(
+    client_for, manager, technician, what
+):
+    from billing.services import bill_close
+
+    device = DeviceFactory(status=DeviceStatus.ASSIGNED, assigned_to=technician)
+    service = ServiceFactory(device=device, labour_charge=500)
+    service.refresh_from_db()
+    url = reverse("admin:devices_service_change", args=[service.pk])
+    shown = service_form(service)  # opened while the device is in repair
+    bill_close(device=device, by=technician)
+    if what == "labour":
+        posted = {**shown, "labour_charge": "900"}
+    else:
+        posted = {
+            **shown,
+            "parts-TOTAL_FORMS": "1",
+            "parts-0-service": service.pk,
+            "parts-0-name": "Fan",
+            "parts-0-quantity": "2",
+            "parts-0-unit_cost": "700",
+        }
+    response = client_for(manager).post(url, posted, follow=True)
+    service.refresh_from_db()
+    assert service.labour_charge == Decimal("500.00") and not service.parts.exists()
+    said = " ".join(messages_of(response))
+    assert "successfully" not in said
+    assert f"Nothing was saved: {device.job_number} is" in said and "cannot change" in said
+
+
+@pytest.mark.django_db
+def test_a_device_page_saved_after_the_bill_was_closed_meanwhile_says_nothing_was_saved(
+    client_for, manager, technician
+):
+    from billing.services import bill_close
+
+    device = DeviceFactory(status=DeviceStatus.ASSIGNED, assigned_to=technician)
+    ServiceFactory(device=device, labour_charge=500)
+    device.refresh_from_db()
+    shown = device_form(device)  # opened while the device is in repair
+    bill_close(device=device, by=technician)
+    response = client_for(manager).post(
+        change_url(device), {**shown, "service-0-labour_charge": "900"}, follow=True
+    )
+    device.service.refresh_from_db()
+    assert device.service.labour_charge == Decimal("500.00")
+    said = " ".join(messages_of(response))
+    assert "successfully" not in said
+    assert f"Nothing was saved: {device.job_number} is" in said and "cannot change" in said
+
+
+@pytest.mark.django_db
 def test_details_of_a_closed_job_are_still_corrected_on_its_read_only_page(
     client_for, manager, technician
 ):
