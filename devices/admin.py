@@ -26,6 +26,7 @@ from .models import Device, DeviceEvent, DevicePhoto, DeviceStatus, Service, Spa
 from .services import (
     INTAKE_FIELDS,
     ServiceChangedMeanwhile,
+    _part_values,
     device_update_details,
     part_add,
     part_remove,
@@ -456,10 +457,28 @@ class DeviceAdmin(ServiceRefusalMixin, GuardedHistoryAdmin):
         formset.save()
 
 
+class SparePartAdminForm(forms.ModelForm):
+    class Meta:
+        model = SparePart
+        fields = ("name", "quantity", "unit_cost")
+
+    def clean(self):
+        # part_add refuses the same; checked here too, the refusal shows next to the box.
+        data = super().clean()
+        if self.instance.pk is None and not self.errors:
+            try:
+                _part_values(data.get("name"), data.get("quantity"), data.get("unit_cost"))
+            except ValidationError as exc:
+                for field, errors in exc.message_dict.items():
+                    self.add_error(field, errors)
+        return data
+
+
 class SparePartInline(MoneyFieldsMixin, admin.TabularInline):
     """Parts are added or removed (each recorded on the timeline), not edited in place."""
 
     model = SparePart
+    form = SparePartAdminForm
     fields = ("name", "quantity", "unit_cost", "line_total_display", "added_by", "added_at")
     readonly_fields = ("line_total_display", "added_by", "added_at")
     extra = 0

@@ -21,7 +21,15 @@ from customers.services import customer_get_or_create
 from telite.dates import format_day
 from telite.money import MAX_AMOUNT, format_money, to_money
 
-from .models import Device, DeviceEvent, DevicePhoto, JobCounter, Service, SparePart
+from .models import (
+    MAX_QUANTITY,
+    Device,
+    DeviceEvent,
+    DevicePhoto,
+    JobCounter,
+    Service,
+    SparePart,
+)
 from .workflow import check_promise_horizon, record_event
 
 Kind = DeviceEvent.Kind
@@ -373,13 +381,24 @@ def part_add(
 
 
 def _part_values(name, quantity, unit_cost) -> tuple[str, int, Decimal]:
-    """A spare part's name, quantity (≥ 1) and unit price (≥ 0), or the errors by field."""
+    """A spare part's name, quantity (1 to MAX_QUANTITY) and unit price (≥ 0), or the errors
+    by field. Every way in (the service page, the back office) meets the same limits."""
     name = (name or "").strip()
     errors = {}
     if not name:
         errors["name"] = "Enter the part's name."
-    if quantity is None or int(quantity) < 1:
-        errors["quantity"] = "The quantity must be at least 1."
+    try:
+        quantity = None if quantity is None else int(quantity)
+    except (TypeError, ValueError):
+        errors["quantity"] = "Enter a whole number."
+    else:
+        if quantity is None or quantity < 1:
+            errors["quantity"] = "The quantity must be at least 1."
+        elif quantity > MAX_QUANTITY:
+            # Past it is a typing slip (10000 screws), and it overflows the column.
+            errors["quantity"] = (
+                f"The quantity can be at most {MAX_QUANTITY}: check what was typed."
+            )
     try:
         price = to_money(unit_cost)
     except ValueError:
@@ -389,7 +408,7 @@ def _part_values(name, quantity, unit_cost) -> tuple[str, int, Decimal]:
             errors["unit_cost"] = "The unit price cannot be negative."
     if errors:
         raise ValidationError(errors)
-    return name, int(quantity), price
+    return name, quantity, price
 
 
 def part_text(part: SparePart) -> str:

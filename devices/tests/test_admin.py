@@ -6,7 +6,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from customers.tests.factories import CustomerFactory
-from devices.models import DeviceEvent, DeviceStatus, Service, SparePart
+from devices.models import MAX_QUANTITY, DeviceEvent, DeviceStatus, Service, SparePart
 from devices.services import service_stamp, service_update
 from devices.tests.factories import DeviceFactory, ServiceFactory, SparePartFactory
 
@@ -358,6 +358,32 @@ def test_service_admin_adds_and_removes_parts_through_the_services(client_for, m
     assert list(SparePart.objects.values_list("name", flat=True)) == ["New fan"]
     kinds = sorted(device.events.values_list("kind", flat=True))
     assert kinds == sorted([Kind.PART_REMOVED, Kind.PART_ADDED])
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("quantity", [str(MAX_QUANTITY + 1), "100000000", "99999999999999999999"])
+def test_a_part_quantity_past_the_limit_is_refused_next_to_the_box_in_the_back_office(
+    client_for, manager, technician, quantity
+):
+    device = DeviceFactory(status=DeviceStatus.ASSIGNED, assigned_to=technician)
+    service = ServiceFactory(device=device)
+    service.refresh_from_db()
+    data = service_form(
+        service,
+        **{
+            "parts-TOTAL_FORMS": "1",
+            "parts-0-service": service.pk,
+            "parts-0-name": "Screw",
+            "parts-0-quantity": quantity,
+            "parts-0-unit_cost": "0.01",
+        },
+    )
+    url = reverse("admin:devices_service_change", args=[service.pk])
+    response = client_for(manager).post(url, data)
+    assert response.status_code == 200  # the form again, with the error
+    row = response.context["inline_admin_formsets"][0].formset.forms[0]
+    assert "quantity" in row.errors
+    assert not service.parts.exists()
 
 
 @pytest.mark.django_db

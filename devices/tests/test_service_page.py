@@ -5,8 +5,15 @@ from decimal import Decimal
 import pytest
 from django.urls import reverse
 
-from devices.models import DeviceEvent, DevicePhoto, DeviceStatus, Service, SparePart
-from devices.services import part_add, service_update
+from devices.models import (
+    MAX_QUANTITY,
+    DeviceEvent,
+    DevicePhoto,
+    DeviceStatus,
+    Service,
+    SparePart,
+)
+from devices.services import part_add, part_change, service_update
 from devices.tests.factories import DeviceFactory, ServiceFactory, SparePartFactory
 from devices.tests.helpers import image_upload, text_pretending_to_be_jpeg
 
@@ -581,6 +588,25 @@ def test_service_page_query_count_does_not_grow_with_parts_and_events(
         response = client.get(url)
     assert len(response.context["parts"]) == 31
     assert len(many.captured_queries) == len(few.captured_queries)
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("quantity", [MAX_QUANTITY + 1, 100_000_000, "99999999999999999999"])
+def test_a_part_quantity_past_the_limit_is_refused_by_the_service_itself(quantity, manager, job):
+    from django.core.exceptions import ValidationError
+
+    with pytest.raises(ValidationError) as refused:
+        part_add(device=job, by=manager, name="Screw", quantity=quantity, unit_cost="0.01")
+    assert refused.value.message_dict == {
+        "quantity": [f"The quantity can be at most {MAX_QUANTITY}: check what was typed."]
+    }
+    part = part_add(device=job, by=manager, name="Screw", quantity=MAX_QUANTITY, unit_cost="1")
+    with pytest.raises(ValidationError) as refused:
+        part_change(part=part, by=manager, name="Screw", quantity=quantity, unit_cost="1")
+    assert list(refused.value.message_dict) == ["quantity"]
+    part.refresh_from_db()
+    assert part.quantity == MAX_QUANTITY
+    assert [p.quantity for p in job.service.parts.all()] == [MAX_QUANTITY]
 
 
 @pytest.mark.django_db
