@@ -1,24 +1,37 @@
 from django import forms
 from django.contrib import admin
+from django.contrib.auth.admin import GroupAdmin
 from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
-from django.contrib.auth.forms import UserChangeForm
-from django.core.exceptions import ValidationError
+from django.contrib.auth.forms import AdminUserCreationForm, UserChangeForm
+from django.contrib.auth.models import Group
+from django.core.exceptions import PermissionDenied, ValidationError
 
 from telite.admin_history import SafeDateHierarchyMixin
 
 from .forms import check_own_access
-from .models import User
+from .models import Role, User
 from .services import active_admin_pks, check_an_admin_remains, warn_of_jobs_left_behind
+
+ONLY_ADMINS = "Only an admin changes people's access (role, active); nothing was saved."
+
+
+def _is_admin(user) -> bool:
+    # The role, not the permissions a group holds: SPEC §5, only an admin changes roles.
+    return user is not None and user.is_active and user.role == Role.ADMIN
 
 
 class BackOfficeUserForm(UserChangeForm):
-    """The back office's user form keeps the Users page's rules: nobody takes away their own
+    """The back office's user form keeps the Users page's rules: only an admin changes
+    someone's access (the role decides staff and superuser), nobody takes away their own
     admin access, and the shop keeps one active admin."""
 
     acting_user = None  # set per request by UserAdmin.get_form
 
     def clean(self):
         cleaned = super().clean()
+        access = {"role", "is_active"} & set(self.changed_data)
+        if access and not _is_admin(self.acting_user):
+            raise forms.ValidationError(ONLY_ADMINS)
         if self.instance.pk and "role" in cleaned and "is_active" in cleaned:
             check_own_access(self.acting_user, self.instance, cleaned)
             try:
@@ -31,11 +44,23 @@ class BackOfficeUserForm(UserChangeForm):
         return cleaned
 
 
+class BackOfficeUserCreationForm(AdminUserCreationForm):
+    acting_user = None  # set per request by UserAdmin.get_form
+
+    def clean(self):
+        cleaned = super().clean()
+        if not _is_admin(self.acting_user):
+            raise forms.ValidationError("Only an admin adds people; nothing was saved.")
+        return cleaned
+
+
 @admin.register(User)
 class UserAdmin(SafeDateHierarchyMixin, BaseUserAdmin):
-    """Admins only: managers hold no permission on accounts, so they never see this."""
+    """Admins only: managers hold no permission on accounts, so they never see this. The
+    forms check the role too, whatever permissions a group may hold."""
 
     form = BackOfficeUserForm
+    add_form = BackOfficeUserCreationForm
     list_display = ("username", "get_full_name", "phone_number", "role", "is_active", "last_login")
     list_filter = ("role", "is_active")
     search_fields = ("username", "first_name", "last_name", "phone_number")
@@ -72,3 +97,29 @@ class UserAdmin(SafeDateHierarchyMixin, BaseUserAdmin):
         super().save_model(request, obj, form, change)
         if change:
             warn_of_jobs_left_behind(request, obj)
+
+    def user_change_password(self, request, id, form_url=""):
+        # Setting someone else's password is logging in as them: admins only.
+        if not _is_admin(request.user) and str(id) != str(request.user.pk):
+            raise PermissionDenied
+        return super().user_change_password(request, id, form_url)
+
+
+admin.site.unregister(Group)
+
+
+@admin.register(Group)
+class RoleGroupAdmin(GroupAdmin):
+    """The role groups, to read what each role may do. accounts.roles owns them: it resets
+    their permissions at every migrate, and a user's group follows their role. An edit here
+    would be undone silently, a deleted group would lock a whole role out, and a permission
+    granted here could let a manager change users (and so his own role)."""
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False

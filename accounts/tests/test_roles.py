@@ -223,3 +223,63 @@ def test_the_back_office_cannot_delete_your_own_account_or_users_in_bulk(
     assert client.get(f"/admin/accounts/user/{owner.pk}/delete/").status_code == 403
     assert client.get(f"/admin/accounts/user/{front_desk.pk}/delete/").status_code == 200
     assert "delete_selected" not in client.get("/admin/accounts/user/").content.decode()
+
+
+def test_the_role_groups_are_read_only_in_the_back_office(client_for, owner, manager):
+    # accounts.roles owns them: an edit would be undone at the next migrate, a deleted
+    # group would lock every manager out.
+    group = Group.objects.get(name=Role.MANAGER)
+    held = set(group.permissions.values_list("pk", flat=True))
+    client = client_for(owner)
+    client.raise_request_exception = False
+    change = f"/admin/auth/group/{group.pk}/change/"
+    assert client.get(change).status_code == 200  # to read what the role may do
+    extra = list(held | {999})
+    assert client.post(change, {"name": group.name, "permissions": extra}).status_code == 403
+    assert client.post(f"/admin/auth/group/{group.pk}/delete/", {"post": "yes"}).status_code == 403
+    # A permission id past the integer range was a 500 on the add form.
+    added = client.post(
+        "/admin/auth/group/add/", {"name": "x", "permissions": ["99999999999999999999"]}
+    )
+    assert added.status_code == 403
+    group.refresh_from_db()
+    assert set(group.permissions.values_list("pk", flat=True)) == held
+    assert not Group.objects.filter(name="x").exists()
+    assert client_for(manager).get("/admin/customers/customer/").status_code == 200
+
+
+def test_only_an_admin_changes_access_in_the_back_office_whatever_a_group_grants(
+    client_for, owner, manager, front_desk
+):
+    from django.contrib.auth.models import Permission
+
+    # Say the manager's group came to hold the user permissions (a data fix, a future role).
+    Group.objects.get(name=Role.MANAGER).permissions.add(
+        *Permission.objects.filter(codename__in=["view_user", "add_user", "change_user"])
+    )
+    client = client_for(manager)
+    for change in ({"role": Role.ADMIN}, {"is_active": ""}):
+        target = manager if "role" in change else owner
+        response = _back_office_post(client, target, **change)
+        assert response.status_code == 200
+        assert "Only an admin changes people&#x27;s access" in response.content.decode()
+    manager.refresh_from_db()
+    owner.refresh_from_db()
+    assert (manager.role, manager.is_staff, manager.is_superuser) == (Role.MANAGER, True, False)
+    assert owner.is_active
+    # Details that are not access still change.
+    assert _back_office_post(client, front_desk, first_name="Kavitha").status_code == 302
+    front_desk.refresh_from_db()
+    assert (front_desk.first_name, front_desk.role) == ("Kavitha", Role.STAFF)
+    # Adding someone (with a role) or setting another's password is an admin's too.
+    response = client.post(
+        "/admin/accounts/user/add/",
+        {
+            "username": "newadmin",
+            "role": Role.ADMIN,
+            "password1": "Long-pass-2026!x",
+            "password2": "Long-pass-2026!x",
+        },
+    )
+    assert response.status_code == 200 and not User.objects.filter(username="newadmin").exists()
+    assert client.get(f"/admin/accounts/user/{owner.pk}/password/").status_code == 403
