@@ -46,6 +46,13 @@ class ReadOnlyInline(admin.TabularInline):
     can_delete = False
     show_change_link = False
 
+    def get_queryset(self, request):
+        # Who received, refunded or changed: one query for all the rows, not one a row.
+        people = [
+            f.name for f in self.model._meta.fields if f.is_relation and f.name.endswith("_by")
+        ]
+        return super().get_queryset(request).select_related(*people)
+
     def has_add_permission(self, request, obj=None):
         return False
 

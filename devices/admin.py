@@ -203,6 +203,9 @@ class DevicePhotoInline(admin.TabularInline):
     readonly_fields = ("preview", "uploaded_by", "uploaded_at")
     extra = 0
 
+    def get_queryset(self, request):
+        return super().get_queryset(request).select_related("uploaded_by")
+
     @admin.display(description="preview")
     def preview(self, obj):
         if not obj.pk:
@@ -223,6 +226,10 @@ class DeviceEventInline(admin.TabularInline):
     can_delete = False
     ordering = ("at", "pk")
     verbose_name_plural = "timeline"
+
+    def get_queryset(self, request):
+        # One query for the timeline, however long, not one per row for its "by".
+        return super().get_queryset(request).select_related("by")
 
     def has_add_permission(self, request, obj=None):
         return False
@@ -482,6 +489,9 @@ class SparePartInline(MoneyFieldsMixin, admin.TabularInline):
     fields = ("name", "quantity", "unit_cost", "line_total_display", "added_by", "added_at")
     readonly_fields = ("line_total_display", "added_by", "added_at")
     extra = 0
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).select_related("added_by")
 
     @admin.display(description="amount")
     def line_total_display(self, obj):

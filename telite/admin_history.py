@@ -47,6 +47,13 @@ class GuardedHistoryAdmin(MoneyFieldsMixin, SafeDateHierarchyMixin, SimpleHistor
 
     allow_revert = False
 
+    def get_history_queryset(self, request, history_manager, pk_name, object_id):
+        # simple-history's select_related() with no field names (a model with no tracked
+        # foreign key: customers, shop settings) drops its own select_related("history_user"),
+        # and the page then reads each version's user with a query of its own.
+        qs = super().get_history_queryset(request, history_manager, pk_name, object_id)
+        return qs.select_related("history_user")
+
     def revert_disabled(self, request, obj=None):
         return not self.allow_revert or super().revert_disabled(request, obj)
 

@@ -145,3 +145,60 @@ def test_a_limit_that_is_not_an_amount_is_refused_not_saved_as_no_limit(client_f
     assert response.status_code == 200
     assert "Enter the amount as a number" in response.content.decode()
     assert ShopSettings.load().staff_discount_limit == Decimal("500.00")
+
+
+def _bill_paid_by(clerks: int, make_device, technician):
+    from accounts.models import Role
+    from accounts.tests.factories import UserFactory
+    from billing import services
+
+    device = make_device(labour="100000.00")
+    bill = services.bill_close(device=device, by=technician)
+    for n in range(clerks):
+        clerk = UserFactory(username=f"c{device.pk}-{n}", role=Role.STAFF)
+        services.payment_record(device=device, amount="10", mode="cash", by=clerk)
+    return bill
+
+
+def _queries_to_open(client, url, django_assert_max_num_queries):
+    client.get(url)  # the session's first request reads more
+    with django_assert_max_num_queries(200) as counted:
+        assert client.get(url).status_code == 200
+    return len(counted.captured_queries)
+
+
+def test_bill_change_page_queries_do_not_grow_with_the_payments(
+    client_for, owner, technician, make_device, django_assert_max_num_queries
+):
+    client = client_for(owner)
+    few, many = (
+        _queries_to_open(
+            client,
+            reverse(
+                "admin:billing_bill_change", args=[_bill_paid_by(n, make_device, technician).pk]
+            ),
+            django_assert_max_num_queries,
+        )
+        for n in (3, 30)
+    )
+    assert many == few
+
+
+def test_shop_settings_history_queries_do_not_grow_with_the_versions(
+    client_for, owner, django_assert_max_num_queries
+):
+    from accounts.models import Role
+    from accounts.tests.factories import UserFactory
+
+    settings_row = ShopSettings.load()
+    url = reverse("admin:billing_shopsettings_history", args=[settings_row.pk])
+    client = client_for(owner)
+    counts = []
+    for total in (3, 30):
+        while settings_row.history.count() < total:
+            n = settings_row.history.count()
+            settings_row._history_user = UserFactory(username=f"s{n}", role=Role.ADMIN)
+            settings_row.bill_footer = f"Thank you ({n})"
+            settings_row.save()
+        counts.append(_queries_to_open(client, url, django_assert_max_num_queries))
+    assert counts[0] == counts[1]

@@ -64,3 +64,29 @@ def test_admin_keeps_a_history_of_changes(client_for, manager):
     assert customer.history.first().history_user == manager
     history = client.get(reverse("admin:customers_customer_history", args=[customer.pk]))
     assert history.status_code == 200
+
+
+@pytest.mark.django_db
+def test_history_page_queries_do_not_grow_with_the_versions(
+    client_for, owner, django_assert_max_num_queries
+):
+    from accounts.models import Role
+    from accounts.tests.factories import UserFactory
+
+    def changed_by_each_of(people):
+        customer = CustomerFactory()
+        for n in range(people):
+            customer._history_user = UserFactory(username=f"h{customer.pk}-{n}", role=Role.STAFF)
+            customer.location = f"Place {n}"
+            customer.save()
+        return customer
+
+    client = client_for(owner)
+    counts = []
+    for people in (3, 30):
+        url = reverse("admin:customers_customer_history", args=[changed_by_each_of(people).pk])
+        client.get(url)  # the session's first request reads more
+        with django_assert_max_num_queries(200) as counted:
+            assert client.get(url).status_code == 200
+        counts.append(len(counted.captured_queries))
+    assert counts[0] == counts[1]

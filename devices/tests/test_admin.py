@@ -460,3 +460,43 @@ def test_a_stored_photo_cannot_be_swapped_in_the_back_office(client_for, manager
     client.post(change_url(device), swapped)
     photo.refresh_from_db()
     assert photo.image.name == stored
+
+
+def _job_touched_by(people: int, technician):
+    """A job whose timeline and spare parts hold a row by each of ``people`` colleagues."""
+    from accounts.models import Role
+    from accounts.tests.factories import UserFactory
+    from devices.workflow import record_event
+
+    device = DeviceFactory(status=DeviceStatus.ASSIGNED, assigned_to=technician)
+    service = ServiceFactory(device=device, labour_charge=100)
+    for n in range(people):
+        by = UserFactory(username=f"u{device.pk}-{n}", role=Role.STAFF)
+        record_event(device, kind=Kind.NOTE, by=by, note=f"Note {n}")
+        SparePartFactory(service=service, added_by=by)
+    return device
+
+
+def _queries_to_open(client, url, django_assert_max_num_queries):
+    client.get(url)  # the session's first request reads more
+    with django_assert_max_num_queries(200) as counted:
+        assert client.get(url).status_code == 200
+    return len(counted.captured_queries)
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("page", ["device", "service"])
+def test_change_page_queries_do_not_grow_with_the_timeline_and_parts(
+    client_for, owner, technician, page, django_assert_max_num_queries
+):
+    def url(device):
+        if page == "device":
+            return change_url(device)
+        return reverse("admin:devices_service_change", args=[device.service.pk])
+
+    client = client_for(owner)
+    few, many = (
+        _queries_to_open(client, url(_job_touched_by(n, technician)), django_assert_max_num_queries)
+        for n in (3, 30)
+    )
+    assert many == few
