@@ -25,11 +25,13 @@ from telite.phone import try_normalize_phone
 from .models import Device, DeviceEvent, DevicePhoto, DeviceStatus, Service, SparePart
 from .services import (
     INTAKE_FIELDS,
+    MAX_PHOTOS,
     ServiceChangedMeanwhile,
     _part_values,
     device_update_details,
     part_add,
     part_remove,
+    photos_add,
     service_stamp,
     service_update,
     validate_photo,
@@ -196,9 +198,26 @@ class DevicePhotoForm(forms.ModelForm):
         return image
 
 
+class DevicePhotoFormSet(forms.BaseInlineFormSet):
+    def clean(self):
+        # photos_add refuses the same; said here, the page keeps what was chosen.
+        super().clean()
+        kept = sum(1 for f in self.initial_forms if not self._should_delete_form(f))
+        added = sum(
+            1 for f in self.extra_forms if f.has_changed() and not self._should_delete_form(f)
+        )
+        if added and kept + added > MAX_PHOTOS:
+            raise ValidationError(
+                f"A device can have at most {MAX_PHOTOS} photos: it has {kept}, so "
+                f"{max(MAX_PHOTOS - kept, 0)} more can be added. Nothing was saved.",
+                code="too_many_photos",
+            )
+
+
 class DevicePhotoInline(admin.TabularInline):
     model = DevicePhoto
     form = DevicePhotoForm
+    formset = DevicePhotoFormSet
     fields = ("preview", "image", "caption", "uploaded_by", "uploaded_at")
     readonly_fields = ("preview", "uploaded_by", "uploaded_at")
     extra = 0
@@ -434,23 +453,33 @@ class DeviceAdmin(ServiceRefusalMixin, GuardedHistoryAdmin):
                 _save_service(request, device, f)
             return
         if formset.model is DevicePhoto:
-            added = captioned = 0
-            for photo in formset.save(commit=False):
-                if photo.pk is None:
-                    photo.uploaded_by = request.user
-                    added += 1
-                else:
+            _nothing_saved_directly(formset)
+            removed = captioned = 0
+            for f in formset.initial_forms:
+                if formset._should_delete_form(f):
+                    f.instance.delete()
+                    removed += 1
+                elif f.has_changed():  # the caption: a stored picture is never swapped
+                    f.instance.save(update_fields=["caption"])
                     captioned += 1
-                photo.save()
-            for photo in formset.deleted_objects:
-                photo.delete()
+            new = [
+                f
+                for f in formset.extra_forms
+                if f.has_changed() and not formset._should_delete_form(f)
+            ]
+            # As on the service page: checked by content, server-made names, MAX_PHOTOS;
+            # photos_add records them on the timeline.
+            uploads = [f.cleaned_data["image"] for f in new]
+            stored = photos_add(device=device, photos=uploads, by=request.user) if new else []
+            for photo, f in zip(stored, new, strict=True):
+                if f.cleaned_data.get("caption"):
+                    photo.caption = f.cleaned_data["caption"]
+                    photo.save(update_fields=["caption"])
             # Intake photos are evidence of the device's condition: their changes are on the
             # timeline, as the service page's uploads are.
-            removed = len(formset.deleted_objects)
             said = [
                 text
                 for n, text in (
-                    (added, f"{added} photo{pluralize(added)} added"),
                     (removed, f"{removed} photo{pluralize(removed)} removed"),
                     (captioned, f"{captioned} photo caption{pluralize(captioned)} changed"),
                 )

@@ -500,3 +500,52 @@ def test_change_page_queries_do_not_grow_with_the_timeline_and_parts(
         for n in (3, 30)
     )
     assert many == few
+
+
+@pytest.mark.django_db
+def test_a_photo_added_in_the_back_office_is_named_by_its_content_not_its_upload(
+    client_for, manager
+):
+    from devices.tests.helpers import image_upload
+
+    device = DeviceFactory()
+    client = client_for(manager)
+    png_called_pdf = image_upload("lid.pdf", fmt="PNG", content_type="application/pdf")
+    data = device_form(
+        device,
+        **{"photos-TOTAL_FORMS": "1", "photos-0-image": png_called_pdf, "photos-0-caption": "Lid"},
+    )
+    assert client.post(change_url(device), data).status_code == 302
+    photo = device.photos.get()
+    assert photo.image.name.endswith(".png") and "lid" not in photo.image.name
+    assert (photo.caption, photo.uploaded_by) == ("Lid", manager)
+    response = client.get(reverse("devices:photo", args=[photo.pk]))
+    assert response["Content-Type"] == "image/png"
+
+
+@pytest.mark.django_db
+def test_the_back_office_keeps_the_photo_limit_and_says_so(client_for, manager):
+    from devices.services import MAX_PHOTOS, photos_add
+    from devices.tests.helpers import image_upload
+
+    device = DeviceFactory()
+    photos_add(device=device, photos=[image_upload() for _ in range(MAX_PHOTOS - 1)], by=manager)
+    data = device_form(
+        device,
+        **{"photos-TOTAL_FORMS": str(MAX_PHOTOS + 1), "photos-INITIAL_FORMS": str(MAX_PHOTOS - 1)},
+    )
+    for n, photo in enumerate(device.photos.order_by("pk")):
+        data.update({f"photos-{n}-id": photo.pk, f"photos-{n}-device": device.pk})
+    data[f"photos-{MAX_PHOTOS - 1}-image"] = image_upload("one.jpg")
+    data[f"photos-{MAX_PHOTOS}-image"] = image_upload("two.jpg")
+    response = client_for(manager).post(change_url(device), data)
+    assert response.status_code == 200  # the form again, with why
+    html = response.content.decode()
+    assert f"A device can have at most {MAX_PHOTOS} photos: it has {MAX_PHOTOS - 1}" in html
+    assert device.photos.count() == MAX_PHOTOS - 1
+    # The one more that fits is taken.
+    data["photos-TOTAL_FORMS"] = str(MAX_PHOTOS)
+    data[f"photos-{MAX_PHOTOS - 1}-image"] = image_upload("one.jpg")
+    del data[f"photos-{MAX_PHOTOS}-image"]
+    assert client_for(manager).post(change_url(device), data).status_code == 302
+    assert device.photos.count() == MAX_PHOTOS
