@@ -11,7 +11,7 @@ from django.shortcuts import redirect
 from django.urls import reverse
 from django.utils.html import format_html
 
-from telite.admin_history import GuardedHistoryAdmin, SafeDateHierarchyMixin
+from telite.admin_history import GuardedHistoryAdmin, PeopleNamesMixin, SafeDateHierarchyMixin
 from telite.money import format_money
 
 from .models import Bill, BillChange, BillLine, Payment, Refund, ShopSettings
@@ -232,7 +232,7 @@ class PaymentAdmin(ReadOnlyMoneyAdmin):
 
 
 @admin.register(Refund)
-class RefundAdmin(ReadOnlyAdminMixin, SafeDateHierarchyMixin, admin.ModelAdmin):
+class RefundAdmin(PeopleNamesMixin, ReadOnlyAdminMixin, SafeDateHierarchyMixin, admin.ModelAdmin):
     # Refunds keep no simple-history table (they are never changed after they are made), so
     # the history admin's page would fail on them; Django's own history page is kept.
     list_display = ("refunded_at", "amount", "mode", "reason", "bill", "device", "refunded_by")

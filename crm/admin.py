@@ -5,7 +5,7 @@ from django import forms
 from django.contrib import admin, messages
 from django.core.exceptions import ValidationError
 
-from telite.admin_history import GuardedHistoryAdmin, SafeDateHierarchyMixin
+from telite.admin_history import GuardedHistoryAdmin, PeopleNamesMixin, SafeDateHierarchyMixin
 from telite.phone import normalize_phone
 
 from . import services
@@ -187,7 +187,7 @@ class LeadAdmin(GuardedHistoryAdmin):
 
 
 @admin.register(LeadNote)
-class LeadNoteAdmin(SafeDateHierarchyMixin, admin.ModelAdmin):
+class LeadNoteAdmin(PeopleNamesMixin, SafeDateHierarchyMixin, admin.ModelAdmin):
     """Timeline entries, read-only: they record what happened."""
 
     list_display = ("lead", "short_text", "from_status", "to_status", "by", "at")

@@ -9,6 +9,7 @@ is made on the record's own page, where the services record it.
 """
 
 from django.contrib.admin.options import IncorrectLookupParameters
+from django.contrib.admin.utils import flatten_fieldsets
 from django.core.exceptions import PermissionDenied
 from django.db import models
 from django.http import Http404
@@ -26,6 +27,70 @@ class MoneyFieldsMixin:
     formfield_overrides = {models.DecimalField: {"form_class": MoneyField}}
 
 
+def _may_view_users(request) -> bool:
+    from django.contrib.auth import get_user_model
+
+    opts = get_user_model()._meta
+    return request.user.has_perm(f"{opts.app_label}.view_{opts.model_name}")
+
+
+class PeopleNamesMixin:
+    """A person shown read-only (technician, added by, updated by, issued by…) is a link to
+    their user page, which answers 403 to whoever may not view users (managers): for them
+    the name is shown without the link, on the change page and its inlines. Display only:
+    the forms are built as before."""
+
+    def render_change_form(self, request, context, *args, **kwargs):
+        if not _may_view_users(request):
+            for shown in [context.get("adminform"), *context.get("inline_admin_formsets", [])]:
+                if shown is not None:
+                    _names_without_links(shown)
+        return super().render_change_form(request, context, *args, **kwargs)
+
+
+_PLAIN_PEOPLE: dict = {}
+
+
+def _names_without_links(shown) -> None:
+    """Swap, in an AdminForm or InlineAdminFormSet, the read-only user fields for plain
+    names (the same callable in its fieldsets and read-only fields: matched by identity)."""
+    from django.contrib.auth import get_user_model
+
+    model = shown.formset.model if hasattr(shown, "formset") else shown.form._meta.model
+    if model not in _PLAIN_PEOPLE:
+        _PLAIN_PEOPLE[model] = {
+            f.name: _plain_person(f)
+            for f in model._meta.fields
+            if f.is_relation and f.related_model is get_user_model()
+        }
+    read_only = set(shown.readonly_fields)
+    if not getattr(shown, "has_change_permission", True):
+        # An inline shown read-only adds every field of its fieldsets when it is drawn.
+        read_only |= set(flatten_fieldsets(shown.fieldsets))
+    people = {name: show for name, show in _PLAIN_PEOPLE[model].items() if name in read_only}
+
+    def swap(item):
+        if isinstance(item, (list, tuple)):
+            return type(item)(swap(i) for i in item)
+        return people.get(item, item) if isinstance(item, str) else item
+
+    if people:
+        shown.readonly_fields = swap(shown.readonly_fields)
+        shown.fieldsets = [
+            (name, {**opts, "fields": swap(opts["fields"])}) for name, opts in shown.fieldsets
+        ]
+
+
+def _plain_person(field):
+    def show(obj):
+        person = getattr(obj, field.name)
+        return str(person) if person is not None else "-"
+
+    show.short_description = field.verbose_name
+    show.__name__ = field.name
+    return show
+
+
 class SafeDateHierarchyMixin:
     """A date drill-down link with an impossible year (``?issued_at__year=99999999999``
     raised OverflowError, ``?created_at__year=-1`` ValueError) failed inside Django's
@@ -41,7 +106,9 @@ class SafeDateHierarchyMixin:
             raise IncorrectLookupParameters(exc) from exc
 
 
-class GuardedHistoryAdmin(MoneyFieldsMixin, SafeDateHierarchyMixin, SimpleHistoryAdmin):
+class GuardedHistoryAdmin(
+    PeopleNamesMixin, MoneyFieldsMixin, SafeDateHierarchyMixin, SimpleHistoryAdmin
+):
     """History visible; reverting only where ``allow_revert`` is set, and then only by
     someone who may change the record."""
 

@@ -13,6 +13,7 @@ at all is written (every table's row count is compared).
 """
 
 import datetime
+import re
 import uuid
 from dataclasses import dataclass
 from decimal import Decimal
@@ -820,3 +821,24 @@ def test_back_office_pages_open_only_for_managers_and_the_owner(label, persona, 
     client = client_as(persona, users)
     for page, path in pages.items():
         check_status(client.get(path), _admin_expected(label, persona, page), persona, path)
+
+
+@pytest.mark.parametrize(
+    "label", [label for label in ADMIN_OBJECTS if label.split(".")[0] in MANAGER_APPS]
+)
+def test_a_managers_back_office_pages_link_to_no_page_he_may_not_open(label, users, world):
+    model = apps.get_model(label)
+    obj = ADMIN_OBJECTS[label](world)
+    url = reverse(f"admin:{model._meta.app_label}_{model._meta.model_name}_change", args=[obj.pk])
+    user_link = r'href="(/admin/accounts/user/\d+/change/)"'
+    manager = client_as("manager", users)
+    page = manager.get(url)
+    assert page.status_code == 200
+    # Other records' pages (a person, a customer, a device), as the read-only fields link them.
+    links = set(re.findall(r'href="(/admin/\w+/\w+/\d+/change/)"', page.content.decode()))
+    refused = sorted(link for link in links if manager.get(link).status_code == 403)
+    assert refused == []
+    # The owner may open the users' pages: the names stay links for him.
+    if label in ("devices.Device", "billing.Bill"):
+        owner_page = client_as("owner", users).get(url).content.decode()
+        assert re.findall(user_link, owner_page)
