@@ -61,17 +61,38 @@ class UserAdmin(SafeDateHierarchyMixin, BaseUserAdmin):
 
     form = BackOfficeUserForm
     add_form = BackOfficeUserCreationForm
-    list_display = ("username", "get_full_name", "phone_number", "role", "is_active", "last_login")
-    list_filter = ("role", "is_active")
+    list_display = (
+        "username",
+        "get_full_name",
+        "phone_number",
+        "role",
+        "is_technician",
+        "is_active",
+        "last_login",
+    )
+    list_filter = ("role", "is_technician", "is_active")
     search_fields = ("username", "first_name", "last_name", "phone_number")
     fieldsets = (
         (None, {"fields": ("username", "password")}),
         ("Person", {"fields": ("first_name", "last_name", "email", "phone_number")}),
-        ("Access", {"fields": ("role", "is_active")}),
+        # A technician appears in the list of people work can be assigned to.
+        ("Access", {"fields": ("role", "is_technician", "is_active")}),
         ("Dates", {"fields": ("last_login", "date_joined")}),
     )
     add_fieldsets = (
-        (None, {"fields": ("username", "phone_number", "role", "password1", "password2")}),
+        (
+            None,
+            {
+                "fields": (
+                    "username",
+                    "phone_number",
+                    "role",
+                    "is_technician",
+                    "password1",
+                    "password2",
+                )
+            },
+        ),
     )
     readonly_fields = ("last_login", "date_joined")
 

@@ -283,3 +283,29 @@ def test_only_an_admin_changes_access_in_the_back_office_whatever_a_group_grants
     )
     assert response.status_code == 200 and not User.objects.filter(username="newadmin").exists()
     assert client.get(f"/admin/accounts/user/{owner.pk}/password/").status_code == 403
+
+
+def test_a_technician_is_made_in_the_back_office_and_can_receive_work(client_for, owner):
+    from devices.selectors import active_technicians
+
+    client = client_for(owner)
+    response = client.post(
+        "/admin/accounts/user/add/",
+        {
+            "username": "suresh",
+            "role": Role.STAFF,
+            "is_technician": "on",
+            "password1": "Long-pass-2026!x",
+            "password2": "Long-pass-2026!x",
+        },
+    )
+    assert response.status_code == 302, response.context["adminform"].form.errors
+    suresh = User.objects.get(username="suresh")
+    assert suresh.is_technician and suresh in active_technicians()
+    # Taken off work on the change form: no longer offered.
+    assert _back_office_post(client, suresh).status_code == 302  # "technician" unticked
+    suresh.refresh_from_db()
+    assert not suresh.is_technician and suresh not in active_technicians()
+    assert _back_office_post(client, suresh, is_technician="on").status_code == 302
+    suresh.refresh_from_db()
+    assert suresh.is_technician and suresh in active_technicians()
