@@ -4,6 +4,8 @@
 import pytest
 from playwright.sync_api import expect
 
+from billing.services import payment_record
+
 from .data import device_repaired
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
@@ -47,4 +49,39 @@ def test_change_bill_on_a_phone_shows_the_amounts_without_scrolling_sideways(
     assert _inside_viewport(total_row.locator("td.money"), PHONE["width"]), (
         "the bill's total is off the right edge of the phone"
     )
+    assert _scrolls_sideways(page) == []
+
+
+def test_delivery_pending_on_a_laptop_shows_deliver_once_a_lakh_bill_is_paid(
+    screen, front_desk, manager, technician, password
+):
+    device, bill = device_repaired(
+        by=front_desk,
+        technician=technician,
+        manager=manager,
+        labour="1250",
+        parts=[("Motherboard", 1, "150000")],
+        model="Latitude 5490 Business Ultrabook",
+    )
+    payment_record(device=device, amount=bill.bill_value, mode="card", by=front_desk)
+    # Another job still owes lakhs: its row shows "Take payment" and a locked "Deliver".
+    device_repaired(
+        by=front_desk,
+        technician=technician,
+        manager=manager,
+        labour="3950",
+        parts=[("Charging IC BQ24780S", 2, "125000.50")],
+        whatsapp="98801 12233",
+        name="Mohammed Irfan",
+        model="ThinkCentre M70q Tiny Gen 3",
+    )
+    clerk = screen("clerk")
+    clerk.page.set_viewport_size(LAPTOP)
+    clerk.login("desk", password)
+    page = clerk.go("/delivery_ready")
+    deliver = page.locator(f"#delivery-{device.pk}").get_by_role("button", name="Deliver")
+    expect(deliver).to_be_attached()
+    expect(page.get_by_role("button", name="Deliver", disabled=True)).to_be_visible()
+    clerk.shot("delivery_laptop")
+    assert _inside_viewport(deliver, LAPTOP["width"] - 80), "Deliver is scrolled out of sight"
     assert _scrolls_sideways(page) == []

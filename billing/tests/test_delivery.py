@@ -356,6 +356,15 @@ def test_delivery_list_shows_bill_total_received_balance_and_days_waiting(
         assert text in html
 
 
+def test_the_locked_deliver_gives_one_reason_on_a_desktop_and_a_phone(
+    ready_with_balance, client_for, front_desk
+):
+    html = client_for(front_desk).get(reverse("billing:delivery_ready")).content.decode()
+    reason = "Collect the balance first; only a manager can deliver with a balance due."
+    # Once as the desktop tooltip, once written out for a phone (no tooltip there).
+    assert html.count(reason) == 2
+
+
 def test_delivery_list_filters_balance_due(make_device, technician, front_desk, client_for):
     due = make_device(labour="400")
     paid = make_device(labour="300")
