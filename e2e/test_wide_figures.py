@@ -6,7 +6,7 @@ from playwright.sync_api import expect
 
 from billing.services import payment_record
 
-from .data import device_repaired
+from .data import device_repaired, device_taken_in
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -84,4 +84,28 @@ def test_delivery_pending_on_a_laptop_shows_deliver_once_a_lakh_bill_is_paid(
     expect(page.get_by_role("button", name="Deliver", disabled=True)).to_be_visible()
     clerk.shot("delivery_laptop")
     assert _inside_viewport(deliver, LAPTOP["width"] - 80), "Deliver is scrolled out of sight"
+    assert _scrolls_sideways(page) == []
+
+
+def test_customer_page_on_a_laptop_shows_the_bill_column_beside_a_long_issue(
+    screen, front_desk, manager, technician, password
+):
+    device, bill = device_repaired(
+        by=front_desk,
+        technician=technician,
+        manager=manager,
+        labour="2500",
+        parts=[("Motherboard", 1, "150000")],
+        model="Latitude 5490 Business Ultrabook Pro Edition",
+        issue="No power on; smells burnt near the charging port after a power surge",
+    )
+    device_taken_in(by=front_desk, issue="Keyboard keys not working, water spilled last week")
+    clerk = screen("clerk")
+    clerk.page.set_viewport_size(LAPTOP)
+    clerk.login("desk", password)
+    page = clerk.go(f"/customers/{device.customer_id}/")
+    bill_link = page.get_by_role("link", name=bill.number)
+    expect(bill_link).to_be_attached()
+    clerk.shot("customer_laptop")
+    assert _inside_viewport(bill_link, LAPTOP["width"] - 80), "the bill number is cut off"
     assert _scrolls_sideways(page) == []
