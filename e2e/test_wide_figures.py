@@ -5,6 +5,8 @@ import pytest
 from playwright.sync_api import expect
 
 from billing.services import payment_record
+from crm.models import LeadStatus
+from crm.tests.factories import LeadFactory
 
 from .data import device_repaired, device_taken_in
 
@@ -109,3 +111,22 @@ def test_customer_page_on_a_laptop_shows_the_bill_column_beside_a_long_issue(
     clerk.shot("customer_laptop")
     assert _inside_viewport(bill_link, LAPTOP["width"] - 80), "the bill number is cut off"
     assert _scrolls_sideways(page) == []
+
+
+def test_lead_conversion_shows_value_won_and_keeps_lakhs_on_one_line(screen, front_desk, password):
+    LeadFactory(status=LeadStatus.WON, estimated_value="285000", owner=front_desk)
+    LeadFactory(status=LeadStatus.NEW, estimated_value="120000", owner=front_desk)
+    clerk = screen("clerk")
+    clerk.login("desk", password)
+    for size in (LAPTOP, PHONE):
+        clerk.page.set_viewport_size(size)
+        page = clerk.go("/crm/metrics/")
+        value_won = page.locator(".metric-value", has_text="₹2,85,000.00")
+        expect(value_won).to_be_visible()
+        clerk.shot(f"metrics_{size['width']}")
+        if size is LAPTOP:
+            header = page.locator("th", has_text="Value won").first
+            assert _inside_viewport(header, LAPTOP["width"] - 80), "'Value won' is out of sight"
+        assert value_won.bounding_box()["height"] < 40, "the money broke onto a second line"
+        assert _inside_viewport(value_won, size["width"])
+        assert _scrolls_sideways(page) == [], size
