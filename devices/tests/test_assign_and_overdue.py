@@ -553,3 +553,23 @@ def test_assigning_from_a_filtered_list_comes_back_to_it(client_for, manager, te
 
     assert response.status_code == 302
     assert response["Location"] == f"{ASSIGN}?q={device.job_number}"
+
+
+@pytest.mark.django_db
+def test_overdue_reassign_fields_have_visible_labels_and_an_unassigned_row_says_assign(
+    client_for, manager, late_devices
+):
+    html = client_for(manager).get(OVERDUE).content.decode()
+    assert "most overdue first" in html and "latest first" not in html
+
+    def row(device):
+        return html.split(f'id="overdue-{device.pk}"', 1)[1].split("</tbody>", 1)[0]
+
+    assigned, unassigned = row(late_devices["very"]), row(late_devices["nobody"])
+    assert "Reassign</button>" in assigned
+    assert "Assign</button>" in unassigned and "Reassign</button>" not in unassigned
+    job = late_devices["very"].job_number
+    # Shown, not only read out: no label is hidden whole, its words are outside .visually-hidden.
+    assert '<label class="visually-hidden"' not in assigned
+    for label in ("Technician", "New expected date", "Reason"):
+        assert f'>{label}<span class="visually-hidden"> for {job}</span>' in assigned
