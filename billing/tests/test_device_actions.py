@@ -111,6 +111,18 @@ def test_nothing_to_bill_warns_and_asks_to_confirm_a_zero_bill(make_device, tech
     assert "Nothing to bill yet" not in with_work and 'name="allow_zero"' not in with_work
 
 
+def test_nothing_to_bill_tells_someone_who_cannot_edit_the_job_who_can(
+    make_device, technician, front_desk, manager
+):
+    device = make_device()  # assigned to ``technician``
+    own = _panel(device, technician)
+    assert "add labour or parts first" in own
+    other = _panel(device, front_desk)
+    assert "Nothing to bill yet" in other and "add labour or parts first" not in other
+    assert f"{device.assigned_to}, a manager or an admin adds the labour and parts" in other
+    assert "add labour or parts first" in _panel(device, manager)
+
+
 def test_closing_a_zero_bill_without_the_tick_is_refused_next_to_it(
     make_device, client_for, front_desk
 ):
