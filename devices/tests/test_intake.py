@@ -395,6 +395,23 @@ def test_slip_shows_everything_the_customer_signs_for(client_for, front_desk):
 
 
 @pytest.mark.django_db
+def test_slip_keeps_the_shop_phone_and_the_time_unbroken(client_for, front_desk):
+    from billing.models import ShopSettings
+
+    shop = ShopSettings.load()
+    shop.phone = "+91 80 4123 4567"
+    shop.save()
+    client = client_for(front_desk)
+    client.post(URL, intake_data())
+    device = Device.objects.get()
+    page = client.get(reverse("devices:slip", args=[device.pk])).content.decode()
+    assert '<span class="text-nowrap">+91 80 4123 4567</span>' in page
+    received = timezone.localtime(device.received_at)
+    time = f"{received:%I:%M}".lstrip("0") + f" {received:%p}"
+    assert f'<span class="text-nowrap">{time}</span>' in page
+
+
+@pytest.mark.django_db
 def test_slip_carries_the_shop_logo_as_the_bill_does(client_for, front_desk, settings, tmp_path):
     import io
 
