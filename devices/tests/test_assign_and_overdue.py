@@ -479,8 +479,19 @@ def test_a_refused_reassign_of_a_row_not_on_the_page_says_why_in_the_message(
     )
 
     said = " ".join(str(m) for m in response.context["messages"])
+    assert f"{device.job_number} was not reassigned" in said
     assert "cannot be in the past" in said
     assert "Give a reason" in said
+
+
+@pytest.mark.django_db
+def test_a_refused_assign_of_an_unassigned_overdue_device_says_assigned(client_for, manager):
+    device = DeviceFactory(status=DeviceStatus.RECEIVED, expected_delivery_date=days(-2))
+    response = client_for(manager).post(
+        OVERDUE, {"device": device.pk, f"d{device.pk}-reason": ""}, follow=True
+    )
+    said = " ".join(str(m) for m in response.context["messages"])
+    assert f"{device.job_number} was not assigned" in said
 
 
 # --- filters (SPEC §4: every list filters and searches) --------------------------------

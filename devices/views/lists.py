@@ -271,7 +271,10 @@ def overdue(request):
             # Said in full: the row may not be on this page (no longer overdue, another tab).
             messages.error(
                 request,
-                f"{device.job_number} was not reassigned: " + form_error_text(form),
+                f"{device.job_number} was not "
+                + ("assigned" if device.assigned_to_id is None else "reassigned")
+                + ": "
+                + form_error_text(form),
             )
         failed[device.pk] = form
     technicians = _technicians() if can_reassign else []
