@@ -6,7 +6,7 @@ from django.contrib.auth.forms import AdminUserCreationForm, UserChangeForm
 from django.contrib.auth.models import Group
 from django.core.exceptions import PermissionDenied, ValidationError
 
-from telite.admin_history import SafeDateHierarchyMixin
+from telite.admin_history import ReadOnlyAdminMixin, SafeDateHierarchyMixin
 
 from .forms import check_own_access
 from .models import Role, User
@@ -130,17 +130,8 @@ admin.site.unregister(Group)
 
 
 @admin.register(Group)
-class RoleGroupAdmin(GroupAdmin):
+class RoleGroupAdmin(ReadOnlyAdminMixin, GroupAdmin):
     """The role groups, to read what each role may do. accounts.roles owns them: it resets
     their permissions at every migrate, and a user's group follows their role. An edit here
     would be undone silently, a deleted group would lock a whole role out, and a permission
     granted here could let a manager change users (and so his own role)."""
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False

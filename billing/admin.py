@@ -11,7 +11,12 @@ from django.shortcuts import redirect
 from django.urls import reverse
 from django.utils.html import format_html
 
-from telite.admin_history import GuardedHistoryAdmin, PeopleNamesMixin, SafeDateHierarchyMixin
+from telite.admin_history import (
+    GuardedHistoryAdmin,
+    PeopleNamesMixin,
+    ReadOnlyAdminMixin,
+    SafeDateHierarchyMixin,
+)
 from telite.money import format_money
 
 from .models import Bill, BillChange, BillLine, Payment, Refund, ShopSettings
@@ -81,19 +86,6 @@ class RefundInline(ReadOnlyInline):
 class BillChangeInline(ReadOnlyInline):
     model = BillChange
     fields = ("changed_at", "changed_by", "summary", "reason")
-
-
-class ReadOnlyAdminMixin:
-    """View only: no add, change or delete."""
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
 
 
 class ReadOnlyMoneyAdmin(ReadOnlyAdminMixin, GuardedHistoryAdmin):

@@ -5,7 +5,12 @@ from django import forms
 from django.contrib import admin, messages
 from django.core.exceptions import ValidationError
 
-from telite.admin_history import GuardedHistoryAdmin, PeopleNamesMixin, SafeDateHierarchyMixin
+from telite.admin_history import (
+    GuardedHistoryAdmin,
+    PeopleNamesMixin,
+    ReadOnlyAdminMixin,
+    SafeDateHierarchyMixin,
+)
 from telite.phone import normalize_phone
 
 from . import services
@@ -187,8 +192,9 @@ class LeadAdmin(GuardedHistoryAdmin):
 
 
 @admin.register(LeadNote)
-class LeadNoteAdmin(PeopleNamesMixin, SafeDateHierarchyMixin, admin.ModelAdmin):
-    """Timeline entries, read-only: they record what happened."""
+class LeadNoteAdmin(PeopleNamesMixin, ReadOnlyAdminMixin, SafeDateHierarchyMixin, admin.ModelAdmin):
+    """Timeline entries, read-only: they record what happened. Nor deleted, one by one or in
+    bulk: a lead's history is not rewritten."""
 
     list_display = ("lead", "short_text", "from_status", "to_status", "by", "at")
     list_filter = ("to_status", "at", "by")
@@ -200,13 +206,3 @@ class LeadNoteAdmin(PeopleNamesMixin, SafeDateHierarchyMixin, admin.ModelAdmin):
     @admin.display(description="note")
     def short_text(self, obj):
         return obj.text[:80]
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        # Nor deleted, one by one or in bulk: a lead's history is not rewritten.
-        return False

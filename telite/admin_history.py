@@ -19,6 +19,19 @@ from telite.forms_util import MoneyField
 from telite.urls_util import is_id
 
 
+class ReadOnlyAdminMixin:
+    """View only: no add, change or delete."""
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
 class MoneyFieldsMixin:
     """Money in the back office reads as it does in the app ("1500/-", "₹1,500"): a number
     box sends nothing for what it cannot read, and an optional amount (the staff discount
