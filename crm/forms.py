@@ -167,6 +167,10 @@ class LeadForm(forms.ModelForm):
         status = cleaned.get("status")
         if not status or (self.instance.pk and status == self.instance.status):
             return cleaned
+        if self.instance.pk and "status" not in self._changed():
+            # Left as the page showed it: someone else moved the lead on meanwhile, and this
+            # edit does not touch the status (service_kwargs leaves it out).
+            return cleaned
         try:
             services.check_status_change(self.instance, status, cleaned.get("note", ""))
         except ValidationError as exc:

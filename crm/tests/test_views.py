@@ -310,6 +310,21 @@ def test_an_edit_opened_before_someone_moved_the_lead_on_does_not_undo_it(
     assert not lead.notes.filter(to_status=LeadStatus.NEW).exists()
 
 
+def test_an_edit_opened_before_the_lead_became_a_customer_still_saves_its_change(
+    client_for, front_desk, manager
+):
+    lead = LeadFactory(name="Lata", status=LeadStatus.QUALIFIED)
+    desk = client_for(front_desk)
+    data = _edit_form_as_shown(desk, lead)
+    lead_convert(lead=lead, by=manager)
+
+    response = desk.post(reverse("crm:lead_edit", args=[lead.pk]), {**data, "name": "Latha"})
+
+    assert response.status_code == 302
+    lead.refresh_from_db()
+    assert (lead.name, lead.status) == ("Latha", LeadStatus.WON)
+
+
 def test_the_same_field_changed_by_two_people_is_refused_then_saved_on_purpose(
     client_for, front_desk, manager
 ):
