@@ -76,3 +76,10 @@ def post_only(page):
         return wrapper
 
     return decorator
+
+
+def can_edit_service(user, device) -> bool:
+    """SPEC §5: the assigned technician, managers and admins edit a device's service."""
+    return is_manager(user) or (
+        device.assigned_to_id is not None and device.assigned_to_id == user.pk
+    )

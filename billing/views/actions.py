@@ -14,7 +14,14 @@ from django.views.decorators.http import require_http_methods
 from devices.models import Device
 from telite.forms_util import form_error_text
 from telite.money import format_money
-from telite.permissions import MANAGERS, STAFF, is_manager, post_only, role_required
+from telite.permissions import (
+    MANAGERS,
+    STAFF,
+    can_edit_service,
+    is_manager,
+    post_only,
+    role_required,
+)
 from telite.urls_util import is_id, split_sent_url
 
 from .. import services
@@ -56,9 +63,6 @@ def actions_context(request, device: Device, **forms) -> dict:
     # came, unless the clerk picks another mode.
     advance_mode = services.advance_mode(device) if status in Device.OPEN and held > 0 else None
     limit = services.staff_discount_limit(device, request.user) if can_close else None
-    # SPEC §5: the assigned technician, managers and admins edit the job's service.
-    assigned = device.assigned_to_id
-    can_edit = manager or (assigned is not None and assigned == request.user.pk)
     return {
         "close_total": close_total,
         # Staff see how far their discount may go (the shop's setting).
@@ -76,7 +80,7 @@ def actions_context(request, device: Device, **forms) -> dict:
         # Nothing recorded to bill: the panel warns and asks to confirm a ₹0 bill.
         "zero_bill": can_close and close_total == 0,
         # Who records the labour and parts, so "add them first" is said only to them.
-        "can_edit": can_edit,
+        "can_edit": can_edit_service(request.user, device),
         "can_return": status in Device.OPEN,
         "can_deliver": status == Device.Status.READY and bill is not None,
         "can_reopen": manager and status == Device.Status.READY,

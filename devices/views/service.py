@@ -12,7 +12,14 @@ from django.views.decorators.http import require_GET, require_http_methods
 from billing.selectors import live_bill
 from telite.forms_util import add_service_errors, form_error_text
 from telite.pagecache import cached_page
-from telite.permissions import MANAGERS, STAFF, is_manager, post_only, role_required
+from telite.permissions import (
+    MANAGERS,
+    STAFF,
+    can_edit_service,
+    is_manager,
+    post_only,
+    role_required,
+)
 from telite.urls_util import is_id
 
 from .. import notify
@@ -31,13 +38,6 @@ from ..services import part_change as change_part
 from ..services import photos_add as add_photos
 from ..workflow import record_event
 from .common import error_text
-
-
-def can_edit_service(user, device: Device) -> bool:
-    """SPEC §5: the assigned technician, managers and admins edit a device's service."""
-    return is_manager(user) or (
-        device.assigned_to_id is not None and device.assigned_to_id == user.pk
-    )
 
 
 def _device_or_404(pk) -> Device:
