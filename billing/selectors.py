@@ -151,7 +151,7 @@ def device_money(device) -> dict:
     return {"bill": bill, "advance_held": unbilled_money(device) if bill is None else ZERO}
 
 
-def _live_bills_prefetch():
+def live_bills_prefetch():
     return Prefetch(
         "bills",
         # What the lists show of a bill (billing/views/rows.py).
@@ -204,7 +204,7 @@ def devices_awaiting_delivery():
         devices_for_lists()
         .filter(status=Device.Status.READY)
         .annotate(told_at=_told_ready_at())
-        .prefetch_related(_live_bills_prefetch())
+        .prefetch_related(live_bills_prefetch())
         .order_by("ready_at", "pk")
     )
 
@@ -216,7 +216,7 @@ def closed_devices():
         devices_for_lists()
         .filter(status__in=Device.FINISHED)
         .annotate(closed_at=closed_at_expression())
-        .prefetch_related(_live_bills_prefetch())
+        .prefetch_related(live_bills_prefetch())
         .order_by("-closed_at", "-pk")
     )
 

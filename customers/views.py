@@ -1,10 +1,8 @@
 from django.core.paginator import Paginator
-from django.db.models import Prefetch
 from django.shortcuts import get_object_or_404, render
 from django.views.decorators.http import require_GET
 
-from billing.models import Bill, BillStatus
-from billing.selectors import unbilled_by_device
+from billing.selectors import live_bills_prefetch, unbilled_by_device
 from devices.models import Device
 from telite.forms_util import asks_for_filters
 from telite.permissions import STAFF, role_required
@@ -47,16 +45,8 @@ def customer_detail(request, pk):
     devices = list(
         Device.objects.filter(customer=customer)
         .select_related("assigned_to")
-        .prefetch_related(
-            # Each device's live bill (number, total, balance): which job owes the balance.
-            Prefetch(
-                "bills",
-                queryset=Bill.objects.exclude(status=BillStatus.VOID).only(
-                    "pk", "device_id", "number", "bill_value", "amount_received", "status"
-                ),
-                to_attr="live_bills",
-            )
-        )
+        # Each device's live bill (number, total, balance): which job owes the balance.
+        .prefetch_related(live_bills_prefetch())
         .order_by("-received_at", "-pk")[:DETAIL_DEVICES]
     )
     held = unbilled_by_device(d.pk for d in devices)
