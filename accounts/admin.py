@@ -7,9 +7,10 @@ from django.contrib.auth.models import Group
 from django.core.exceptions import PermissionDenied, ValidationError
 
 from telite.admin_history import ReadOnlyAdminMixin, SafeDateHierarchyMixin
+from telite.permissions import ADMINS, has_role
 
 from .forms import check_own_access
-from .models import Role, User
+from .models import User
 from .services import active_admin_pks, check_an_admin_remains, warn_of_jobs_left_behind
 
 ONLY_ADMINS = "Only an admin changes people's access (role, active); nothing was saved."
@@ -17,7 +18,7 @@ ONLY_ADMINS = "Only an admin changes people's access (role, active); nothing was
 
 def _is_admin(user) -> bool:
     # The role, not the permissions a group holds: SPEC §5, only an admin changes roles.
-    return user is not None and user.is_active and user.role == Role.ADMIN
+    return user is not None and has_role(user, ADMINS)
 
 
 class BackOfficeUserForm(UserChangeForm):
