@@ -194,8 +194,8 @@ def _clashes(locked: Lead, changes: dict, was: dict) -> list[str]:
         name
         for name, value in changes.items()
         if name in was
-        and _same(getattr(locked, name), was[name]) is False
-        and _same(getattr(locked, name), value) is False
+        and not _same(getattr(locked, name), was[name])
+        and not _same(getattr(locked, name), value)
     ]
 
 
@@ -223,9 +223,9 @@ def lead_update(
     if unknown:
         raise TypeError(f"lead_update() cannot change {', '.join(sorted(unknown))}")
     locked = Lead.objects.select_for_update(of=("self",)).select_related("customer").get(pk=lead.pk)
-    if already_sent(locked, idempotency_key):
-        return locked
-    idempotency_key = _unused(idempotency_key)
+    sent, idempotency_key = _claim(locked, idempotency_key)
+    if sent is not None:
+        return locked  # the same form again: the first one changed the lead
     before_status = locked.status
     before_follow_up = locked.follow_up_date
     if "phone" in changes:
@@ -260,22 +260,29 @@ def lead_update(
     return locked
 
 
-def already_sent(lead: Lead, idempotency_key) -> bool:
-    """Whether the form with this key (a UUID, or its text as posted) has already put an
-    entry on the lead's timeline."""
+def _entry_with(idempotency_key) -> LeadNote | None:
+    """The timeline entry a form with this key (a UUID, or its text as posted) made, on
+    whichever lead, or None."""
     try:
         key = uuid.UUID(str(idempotency_key)) if idempotency_key else None
     except ValueError:
-        return False
-    return key is not None and LeadNote.objects.filter(lead=lead, idempotency_key=key).exists()
-
-
-def _unused(idempotency_key):
-    """The key, or None if another lead's entry holds it (a tampered post: the change is
-    made without the double-post guard rather than refused)."""
-    if idempotency_key is None or LeadNote.objects.filter(idempotency_key=idempotency_key).exists():
         return None
-    return idempotency_key
+    return LeadNote.objects.filter(idempotency_key=key).first() if key else None
+
+
+def _claim(lead: Lead, idempotency_key) -> tuple[LeadNote | None, uuid.UUID | None]:
+    """For a form's key: (the entry it already made on ``lead``, None) when it is sent again;
+    otherwise (None, the key to keep on the new entry), with no key when another lead's
+    entry holds it (a tampered post: the change is made without the double-post guard)."""
+    sent = _entry_with(idempotency_key)
+    if sent is None:
+        return None, idempotency_key
+    return (sent, None) if sent.lead_id == lead.pk else (None, None)
+
+
+def already_sent(lead: Lead, idempotency_key) -> bool:
+    """Whether the form with this key has already put an entry on the lead's timeline."""
+    return _claim(lead, idempotency_key)[0] is not None
 
 
 @transaction.atomic
@@ -290,11 +297,10 @@ def lead_add_note(*, lead: Lead, by, text: str, idempotency_key=None) -> LeadNot
     # Lock the lead so notes from two people land in a stable order, and a repeat of the same
     # form waits here for the first to commit.
     Lead.objects.select_for_update().filter(pk=lead.pk).exists()
-    if already_sent(lead, idempotency_key):
-        return LeadNote.objects.get(lead=lead, idempotency_key=idempotency_key)
-    return LeadNote.objects.create(
-        lead=lead, text=text, by=by, idempotency_key=_unused(idempotency_key)
-    )
+    sent, idempotency_key = _claim(lead, idempotency_key)
+    if sent is not None:
+        return sent  # the same form again: the note it added
+    return LeadNote.objects.create(lead=lead, text=text, by=by, idempotency_key=idempotency_key)
 
 
 @transaction.atomic
