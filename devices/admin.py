@@ -27,10 +27,10 @@ from .services import (
     INTAKE_FIELDS,
     MAX_PHOTOS,
     ServiceChangedMeanwhile,
-    _part_values,
     device_update_details,
     part_add,
     part_remove,
+    part_values,
     photos_add,
     service_stamp,
     service_update,
@@ -503,7 +503,7 @@ class SparePartAdminForm(forms.ModelForm):
         data = super().clean()
         if self.instance.pk is None and not self.errors:
             try:
-                _part_values(data.get("name"), data.get("quantity"), data.get("unit_cost"))
+                part_values(data.get("name"), data.get("quantity"), data.get("unit_cost"))
             except ValidationError as exc:
                 for field, errors in exc.message_dict.items():
                     self.add_error(field, errors)

@@ -358,7 +358,7 @@ def part_add(
         if existing is not None:
             # A key from another job's form (a tampered post): add the part without it.
             idempotency_key = None
-    name, quantity, price = _part_values(name, quantity, unit_cost)
+    name, quantity, price = part_values(name, quantity, unit_cost)
     service = service_of(locked)
     line = SparePart(quantity=quantity, unit_cost=price).line_total
     _refuse_past_max(line + service_totals(service, service.parts.all())["total"], "unit_cost")
@@ -380,7 +380,7 @@ def part_add(
     return part
 
 
-def _part_values(name, quantity, unit_cost) -> tuple[str, int, Decimal]:
+def part_values(name, quantity, unit_cost) -> tuple[str, int, Decimal]:
     """A spare part's name, quantity (1 to MAX_QUANTITY) and unit price (≥ 0), or the errors
     by field. Every way in (the service page, the back office) meets the same limits."""
     name = (name or "").strip()
@@ -430,7 +430,7 @@ def part_change(
     part = SparePart.objects.filter(pk=part.pk, service__device=locked).first()
     if part is None:
         raise ValidationError("That spare part was removed meanwhile.", code="gone")
-    name, quantity, price = _part_values(name, quantity, unit_cost)
+    name, quantity, price = part_values(name, quantity, unit_cost)
     if (name, quantity, price) == (part.name, part.quantity, part.unit_cost):
         return part
     before = part_text(part)
